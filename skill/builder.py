@@ -1,0 +1,87 @@
+"""Building the skill: one ordered list of handlers, content loaded once, the store chosen here.
+
+Handlers are tried in order and the first that can handle a request wins, so the list runs
+from specific to general: routine navigation (only inside a routine) before the general
+built-ins, and the catch-alls last.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+
+from .content import Content, load_content
+from .guide import Guide
+from .handlers import builtins, guidance, launch, routines
+from .handlers.base import Deps
+from .handlers.errors import ApologyHandler, UnknownIntentHandler
+from .persistence.interceptors import add_user_state_interceptors
+from .routine import check_routines_fit
+
+log = logging.getLogger(__name__)
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def load_checked_content(content: Content | None = None) -> Content:
+    """Content, loaded and checked (routines included) once, at start-up."""
+    content = content or load_content()
+    check_routines_fit(content)
+    return content
+
+
+def skill_builder(
+    persistence_adapter: AbstractPersistenceAdapter | None = None,
+    *,
+    skill_id: str | None = None,
+    content: Content | None = None,
+    clock: Callable[[], float] = time.time,
+) -> CustomSkillBuilder:
+    content = load_checked_content(content)
+    deps = Deps(content=content, guide=Guide(content), clock=clock)
+    builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
+    builder.skill_id = skill_id
+    for handler in [
+        *launch.handlers(deps),
+        *routines.handlers(deps),
+        *guidance.handlers(deps),
+        *builtins.handlers(deps),
+        UnknownIntentHandler(deps),
+        launch.OtherRequestHandler(),
+    ]:
+        builder.add_request_handler(handler)
+    builder.add_exception_handler(ApologyHandler(deps))
+    add_user_state_interceptors(builder)
+    return builder
+
+
+def build_skill(
+    persistence_adapter: AbstractPersistenceAdapter | None = None,
+    *,
+    skill_id: str | None = None,
+    content: Content | None = None,
+    clock: Callable[[], float] = time.time,
+) -> CustomSkill:
+    """The skill, ready to ``invoke``. Without an adapter, nothing is kept between sessions."""
+    return skill_builder(
+        persistence_adapter, skill_id=skill_id, content=content, clock=clock
+    ).create()
+
+
+def build_lambda_handler(
+    persistence_adapter: AbstractPersistenceAdapter | None = None,
+    *,
+    skill_id: str | None = None,
+    content: Content | None = None,
+    clock: Callable[[], float] = time.time,
+) -> LambdaHandler:
+    """The AWS Lambda entry: ``handler(event, context) -> response dict``."""
+    return skill_builder(
+        persistence_adapter, skill_id=skill_id, content=content, clock=clock
+    ).lambda_handler()

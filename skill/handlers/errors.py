@@ -1,0 +1,57 @@
+"""The last line of defence: an unknown intent, or a handler that raised."""
+
+from __future__ import annotations
+
+import copy
+import logging
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_request_type
+from ask_sdk_model import Response
+
+from ..respond import respond
+from .base import Deps
+
+log = logging.getLogger(__name__)
+
+
+class UnknownIntentHandler(AbstractRequestHandler):
+    """An intent no other handler takes (not in this skill's model): treat it as a fallback."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("IntentRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        intent = getattr(handler_input.request_envelope.request, "intent", None)
+        log.warning("no handler for intent %s", getattr(intent, "name", None))
+        state = self.deps.state(handler_input)
+        return respond(state, self.deps.guide.fallback(state))
+
+
+class ApologyHandler(AbstractExceptionHandler):
+    """Any exception: log it, apologise, and keep the session as it was before this turn.
+
+    The session attributes go back to what the request carried, so a half-done change made by
+    the failing handler does not travel on; nothing is stored either (the SDK skips response
+    interceptors after an exception).
+    """
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        log.error("error while handling a request", exc_info=exception)
+        session = handler_input.request_envelope.session
+        original = session.attributes if session is not None else None
+        manager = handler_input.attributes_manager
+        manager.session_attributes = copy.deepcopy(original) if isinstance(original, dict) else {}
+        handler_input.response_builder = type(handler_input.response_builder)()
+        state = self.deps.state(handler_input)
+        return respond(state, self.deps.guide.answer("error"))

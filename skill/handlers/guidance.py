@@ -1,0 +1,44 @@
+"""Answers to questions about cramps: one intent, one answer (or a slot-chosen one)."""
+
+from __future__ import annotations
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+
+from ..slots import read_slot
+from .base import Deps, IntentHandler
+
+#: Intents answered by one content entry each.
+TOPICS = {
+    "ExerciseIntent": "exercise",
+    "MassageIntent": "massage",
+    "HeatIntent": "heat",
+    "HydrationIntent": "hydration",
+    "SleepIntent": "sleep",
+    "DoctorIntent": "doctor",
+}
+
+
+def handlers(deps: Deps) -> list[AbstractRequestHandler]:
+    guide = deps.guide
+    topic_handlers: list[AbstractRequestHandler] = [
+        IntentHandler(deps, intent, lambda _hi, _state, key=key: guide.answer(key))
+        for intent, key in TOPICS.items()
+    ]
+    return [
+        *topic_handlers,
+        IntentHandler(
+            deps, "IdentifyMuscleIntent", lambda hi, _s: guide.identify(read_slot(hi, "Muscle"))
+        ),
+        IntentHandler(
+            deps, "CauseIntent", lambda hi, _s: guide.cause(read_slot(hi, "Condition"))
+        ),
+        IntentHandler(
+            deps, "NutritionIntent", lambda hi, _s: guide.nutrition(read_slot(hi, "Nutrient"))
+        ),
+        IntentHandler(
+            deps,
+            "MedicationIntent",
+            lambda hi, state: guide.medication(state, read_slot(hi, "Medication")),
+        ),
+        IntentHandler(deps, "ReliefIntent", lambda _hi, state: guide.relief(state)),
+    ]

@@ -1,0 +1,51 @@
+"""Turning a :class:`~skill.replies.Reply` into the SDK response: the one way out of a handler.
+
+Here, and only here: SSML is rendered (in the user's voice setting), the session is kept open
+exactly when a question was asked, and what was said is remembered for "repeat".
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_model import Response
+
+from .replies import Reply
+from .speech import Speech
+from .state import TurnState
+
+log = logging.getLogger(__name__)
+
+
+class DeadEndError(ValueError):
+    """A reply that neither asks anything nor ends the session: a dead end for the user."""
+
+
+def respond(state: TurnState, reply: Reply) -> Response:
+    """Build the response for ``reply`` and record the turn in ``state``."""
+    if not reply.end and not reply.ask:
+        raise DeadEndError(f"reply {reply.keys} neither asks a question nor ends the session")
+    voice = state.settings.voice
+    speech = Speech().extend(reply.parts)
+    if reply.ask:
+        speech.add(reply.ask)
+    ssml = speech.ssml(voice)
+    reprompt_ssml = Speech().add(reply.reprompt or reply.ask).ssml(voice) if reply.ask else None
+    state.remember(
+        offer=reply.offer if reply.ask else None,
+        context=reply.context if reply.ask else None,
+        last={"ssml": ssml, "reprompt": reprompt_ssml, "keys": list(reply.keys)},
+    )
+    log.debug("answering with %s", reply.keys)
+    return replay(state, ssml, reprompt_ssml)
+
+
+def replay(state: TurnState, ssml: str, reprompt_ssml: str | None) -> Response:
+    """A response with exactly this speech: open with a reprompt, or closed without one."""
+    builder = state.handler_input.response_builder
+    builder.speak(ssml)
+    if reprompt_ssml:
+        builder.ask(reprompt_ssml)
+    else:
+        builder.set_should_end_session(True)
+    return builder.response

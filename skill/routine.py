@@ -1,0 +1,168 @@
+"""The stretch-routine engine: where a user is in a routine, and what each step sounds like.
+
+Pure Python: no SDK objects. A place in a routine is plain data (``Place.to_dict``) so it can
+ride in session attributes and in the store, and survive a new session.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .content import (
+    DEFAULT_HOLD_SECONDS,
+    MAX_HOLD_SECONDS,
+    MIN_HOLD_SECONDS,
+    Content,
+    ContentError,
+    Routine,
+    Step,
+)
+from .speech import MAX_BREAK_SECONDS, Part, Pause, SpeechLimitError, Voice, paced_hold, render
+
+#: A stored place older than this is not offered again: the cramp is long over.
+PLACE_MAX_AGE_SECONDS = 2 * 60 * 60
+#: How much "longer holds" and "shorter holds" change the hold.
+HOLD_STEP_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A user's preferences: the only things kept besides the place in a routine."""
+
+    hold_seconds: int = DEFAULT_HOLD_SECONDS
+    night: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"hold_seconds": self.hold_seconds, "night": self.night}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Settings:
+        """Read stored settings, ignoring anything malformed rather than failing."""
+        if not isinstance(data, Mapping):
+            return cls()
+        hold = data.get("hold_seconds", DEFAULT_HOLD_SECONDS)
+        if isinstance(hold, bool) or not isinstance(hold, int | float) or not math.isfinite(hold):
+            hold = DEFAULT_HOLD_SECONDS
+        night = data.get("night", False)
+        return cls(hold_seconds=clamp_hold(int(hold)), night=night is True)
+
+    @property
+    def voice(self) -> Voice:
+        return Voice(night=self.night)
+
+
+def clamp_hold(seconds: int) -> int:
+    return max(MIN_HOLD_SECONDS, min(MAX_HOLD_SECONDS, seconds))
+
+
+@dataclass(frozen=True)
+class Place:
+    """The step a user last heard in a routine, and when."""
+
+    routine_id: str
+    step: int
+    saved_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.routine_id, "step": self.step, "saved_at": self.saved_at}
+
+    @classmethod
+    def from_dict(cls, data: Any, content: Content) -> Place | None:
+        """Read a stored place; ``None`` if it is malformed or names no known step."""
+        if not isinstance(data, Mapping):
+            return None
+        routine_id, step, saved_at = data.get("id"), data.get("step"), data.get("saved_at")
+        routine = content.routines.get(routine_id) if isinstance(routine_id, str) else None
+        if routine is None or isinstance(step, bool) or not isinstance(step, int | float):
+            return None
+        if isinstance(saved_at, bool) or not isinstance(saved_at, int | float):
+            return None
+        if not 0 <= int(step) < len(routine.steps) or not math.isfinite(saved_at):
+            return None
+        return cls(routine_id=routine_id, step=int(step), saved_at=float(saved_at))
+
+    def is_fresh(self, now: float) -> bool:
+        return 0 <= now - self.saved_at <= PLACE_MAX_AGE_SECONDS
+
+    def at(self, step: int, now: float) -> Place:
+        return Place(self.routine_id, step, now)
+
+
+def start(routine: Routine, now: float) -> Place:
+    return Place(routine.id, 0, now)
+
+
+def next_step(place: Place, routine: Routine, now: float) -> Place | None:
+    """The following step, or ``None`` when the routine is finished."""
+    if place.step + 1 >= len(routine.steps):
+        return None
+    return place.at(place.step + 1, now)
+
+
+def previous_step(place: Place, now: float) -> Place:
+    return place.at(max(0, place.step - 1), now)
+
+
+def hold_cues(seconds: int, content: Content) -> list[str]:
+    """What is said between the 10-second breaks of a hold.
+
+    The first and the last gap say how long is left; the ones between remind the user to breathe
+    and to go only as far as the muscle releases.
+    """
+    gaps = max(0, math.ceil(seconds / MAX_BREAK_SECONDS) - 1)
+    reminders = [content.phrase("cue.breathe"), content.phrase("cue.gentle"),
+                 content.phrase("cue.relax")]
+    cues: list[str] = []
+    for gap in range(gaps):
+        remaining = seconds - int(MAX_BREAK_SECONDS) * (gap + 1)
+        if gap in (0, gaps - 1):
+            cues.append(content.phrase("cue.left", seconds=remaining))
+        else:
+            cues.append(reminders[(gap - 1) % len(reminders)])
+    return cues
+
+
+def step_parts(
+    content: Content, routine: Routine, index: int, settings: Settings, *, intro: bool
+) -> list[Part]:
+    """The words and paced pauses of one step (without the closing question)."""
+    step: Step = routine.steps[index]
+    parts: list[Part] = []
+    if intro and routine.intro:
+        parts.append(routine.intro)
+    parts.append(step.say)
+    if step.hold is not None:
+        seconds = settings.hold_seconds if step.hold == "setting" else int(step.hold)
+        for number in range(step.holds):
+            if number:
+                parts += [content.phrase("rest.start"), Pause(step.rest)]
+            parts.append(content.phrase("hold.start"))
+            parts += paced_hold(seconds, hold_cues(seconds, content), content.phrase("release"))
+    if step.pause:
+        parts += [Pause(step.pause), content.phrase("rest.end")]
+    return parts
+
+
+def check_routines_fit(content: Content) -> None:
+    """Prove every step fits Alexa's limits at the longest hold, in the slower night voice.
+
+    Called when content is loaded, so a step that is too long fails start-up, not a user.
+    """
+    question = content.answer("routine.next_question").ask or ""
+    longest = Settings(hold_seconds=MAX_HOLD_SECONDS, night=True)
+    for routine in content.routines.values():
+        for index in range(len(routine.steps)):
+            starting = step_parts(content, routine, index, longest, intro=index == 0)
+            resuming = [content.phrase("resume.picking_up"),
+                        *step_parts(content, routine, index, longest, intro=False)]
+            try:
+                for parts in (starting, resuming):
+                    render([*parts, question], longest.voice)
+            except SpeechLimitError as error:
+                raise ContentError(
+                    f"routines.yaml: {routine.id}.steps[{index}]: at {MAX_HOLD_SECONDS} s holds "
+                    f"in the night voice: {error}"
+                ) from error

@@ -1,0 +1,134 @@
+"""A user's state during one request: settings, place in a routine, and the turn's context.
+
+Two places hold it. Session attributes carry it through one conversation (and keep working when
+the store is down); the user's stored state (see :mod:`skill.persistence`) carries settings and
+the routine place to the next session. This module is the only one that knows both layouts.
+
+Session attributes (plain JSON, never SDK objects):
+``settings``, ``routine`` (a place or ``None`` once cleared), ``offer``, ``context``,
+``last`` (``{"ssml", "reprompt", "end"}`` for Repeat), ``disclaimed``.
+
+Stored per user: ``settings``, ``routine``, ``welcomed``. Never anything about health.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ask_sdk_core.handler_input import HandlerInput
+
+from .content import Content
+from .persistence.interceptors import user_state
+from .routine import Place, Settings
+
+SETTINGS = "settings"
+ROUTINE = "routine"
+OFFER = "offer"
+CONTEXT = "context"
+LAST = "last"
+DISCLAIMED = "disclaimed"
+WELCOMED = "welcomed"
+
+
+class TurnState:
+    """Reads and writes one user's state for the request being handled."""
+
+    def __init__(self, handler_input: HandlerInput, content: Content, now: float) -> None:
+        self.handler_input = handler_input
+        self.content = content
+        self.now = now
+        raw = handler_input.attributes_manager.session_attributes
+        if not isinstance(raw, dict):
+            raw = {}
+            handler_input.attributes_manager.session_attributes = raw
+        self.session: dict[str, Any] = raw
+
+    @property
+    def stored(self) -> dict[str, Any]:
+        return user_state(self.handler_input)
+
+    # --- settings ---------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        if SETTINGS in self.session:
+            return Settings.from_dict(self.session[SETTINGS])
+        return Settings.from_dict(self.stored.get(SETTINGS))
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        self.session[SETTINGS] = settings.to_dict()
+        self.stored[SETTINGS] = settings.to_dict()
+
+    # --- routine place ----------------------------------------------------------------------
+
+    @property
+    def place(self) -> Place | None:
+        """The place in the current conversation's routine, if any."""
+        return Place.from_dict(self.session.get(ROUTINE), self.content)
+
+    @property
+    def stored_place(self) -> Place | None:
+        """A place left unfinished in an earlier session, if it is recent enough to offer."""
+        place = Place.from_dict(self.stored.get(ROUTINE), self.content)
+        return place if place is not None and place.is_fresh(self.now) else None
+
+    @place.setter
+    def place(self, place: Place | None) -> None:
+        if place is None:
+            self.session[ROUTINE] = None
+            self.stored.pop(ROUTINE, None)
+        else:
+            self.session[ROUTINE] = place.to_dict()
+            self.stored[ROUTINE] = place.to_dict()
+
+    # --- conversation -----------------------------------------------------------------------
+
+    @property
+    def context(self) -> str | None:
+        value = self.session.get(CONTEXT)
+        return value if isinstance(value, str) else None
+
+    @property
+    def offer(self) -> str | None:
+        value = self.session.get(OFFER)
+        return value if isinstance(value, str) else None
+
+    @property
+    def in_routine(self) -> bool:
+        return self.place is not None and self.context in {"routine", "paused"}
+
+    @property
+    def welcomed(self) -> bool:
+        return self.stored.get(WELCOMED) is True
+
+    def mark_welcomed(self) -> None:
+        self.stored[WELCOMED] = True
+
+    def take_disclaimer(self) -> bool:
+        """True the first time in a session that medicines come up (say the disclaimer)."""
+        if self.session.get(DISCLAIMED) is True:
+            return False
+        self.session[DISCLAIMED] = True
+        return True
+
+    @property
+    def last(self) -> dict[str, Any] | None:
+        value = self.session.get(LAST)
+        if isinstance(value, dict) and isinstance(value.get("ssml"), str):
+            return value
+        return None
+
+    def remember(self, *, offer: str | None, context: str | None, last: dict[str, Any]) -> None:
+        self.session[OFFER] = offer
+        self.session[CONTEXT] = context
+        self.session[LAST] = last
+
+    def forget_everything(self) -> None:
+        """After "forget me": nothing of this user's settings or place stays in the session."""
+        for key in (SETTINGS, ROUTINE, DISCLAIMED):
+            self.session.pop(key, None)
+
+
+StateFactory = Callable[[HandlerInput], TurnState]
