@@ -1,0 +1,43 @@
+"""How user state is turned into stored text and back (shared by every store)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from ask_sdk_core.exceptions import PersistenceException
+
+
+def encode_state(attributes: Any) -> str:
+    """Serialise a user's state to compact JSON text.
+
+    JSON is the contract for every store: what the SQLite store accepts, the memory and
+    DynamoDB stores accept too, so a handler that keeps something JSON cannot hold (a set, an
+    object, NaN) fails in tests the way it would in production.
+
+    :raises PersistenceException: if ``attributes`` is not a JSON-serialisable dict. This is a
+        bug in the caller, not an unavailable store, so it is not ``StoreUnavailable``.
+    """
+    if not isinstance(attributes, dict):
+        raise PersistenceException(f"User state must be a dict, not {type(attributes).__name__}")
+    try:
+        return json.dumps(attributes, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise PersistenceException(f"User state is not JSON-serialisable: {exc}") from exc
+
+
+def json_copy(attributes: Any) -> dict[str, Any]:
+    """Return an independent copy of ``attributes`` exactly as a JSON store would return it.
+
+    Tuples become lists and non-string keys become strings, as in the SQLite store.
+
+    :raises PersistenceException: as :func:`encode_state`.
+    """
+    copied: dict[str, Any] = json.loads(encode_state(attributes))
+    return copied
+
+
+def user_fingerprint(user_id: str) -> str:
+    """A short stable digest of a user id, for log lines (Alexa user ids are personal data)."""
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
