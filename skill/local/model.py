@@ -1,0 +1,179 @@
+"""The interaction model as the local simulator uses it: samples compiled, slot values indexed.
+
+This reads the same ``interaction_model/en-US.json`` that is deployed to Alexa and matches typed
+words against its samples, slot values and synonyms, the way Alexa's NLU would for those exact
+phrasings. It is for trying the skill locally; Alexa's own NLU is more forgiving.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .numbers import parse_number
+
+#: The core phrases Alexa's built-in intents understand without samples in the model. Alexa
+#: trains these itself; the local matcher needs them spelled out.
+BUILT_IN_PHRASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "AMAZON.YesIntent": ("yes", "yes please", "yep", "sure", "okay", "ok"),
+        "AMAZON.NoIntent": ("no", "no thanks", "nope", "no thank you"),
+        "AMAZON.StopIntent": ("stop", "quit", "exit", "off"),
+        "AMAZON.CancelIntent": ("cancel", "never mind"),
+        "AMAZON.HelpIntent": ("help", "help me"),
+        "AMAZON.NextIntent": ("next", "skip"),
+        "AMAZON.PreviousIntent": ("previous", "go back"),
+        "AMAZON.RepeatIntent": ("repeat", "say that again"),
+        "AMAZON.PauseIntent": ("pause",),
+        "AMAZON.ResumeIntent": ("resume", "continue"),
+        "AMAZON.StartOverIntent": ("start over", "restart"),
+        "AMAZON.NavigateHomeIntent": ("go home", "home", "main menu"),
+    }
+)
+
+_SLOT = re.compile(r"\{(\w+)\}")
+_NOT_WORD = re.compile(r"[^a-z0-9' ]+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, apostrophes kept, punctuation to spaces, whitespace folded."""
+    text = text.lower().replace("\u2019", "'").replace("-", " ")
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def default_model_path(locale: str = "en-US") -> Path:
+    return Path(__file__).resolve().parents[2] / "interaction_model" / f"{locale}.json"
+
+
+@dataclass(frozen=True)
+class SlotValue:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SlotMatch:
+    """A filled slot: the words heard, and the value they resolved to (if the type has one)."""
+
+    name: str
+    type: str
+    spoken: str
+    value: SlotValue | None = None
+    #: True when the type is a custom one and the words matched none of its values.
+    no_match: bool = False
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    intent: str
+    slots: Mapping[str, SlotMatch]
+    #: All slot names the intent declares (Alexa sends every one, filled or not).
+    declared: Mapping[str, str]
+    sample: str | None = None
+
+
+@dataclass(frozen=True)
+class _Sample:
+    intent: str
+    text: str
+    pattern: re.Pattern[str]
+    literal_chars: int
+    slot_names: tuple[str, ...]
+
+
+class InteractionModel:
+    """Matches utterances to intents and slots using the model's samples."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        language = data["interactionModel"]["languageModel"]
+        self.invocation_name: str = language["invocationName"]
+        self.intent_slots: dict[str, dict[str, str]] = {}
+        self.types: dict[str, dict[str, SlotValue]] = {}
+        for slot_type in language.get("types", []):
+            index: dict[str, SlotValue] = {}
+            for value in slot_type.get("values", []):
+                name = value["name"]["value"]
+                resolved = SlotValue(id=value.get("id") or name, name=name)
+                for word in [name, *value["name"].get("synonyms", [])]:
+                    index.setdefault(normalize(word), resolved)
+            self.types[slot_type["name"]] = index
+        samples: list[_Sample] = []
+        written: set[str] = set()
+        for intent in language["intents"]:
+            slots = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
+            self.intent_slots[intent["name"]] = slots
+            for sample in intent.get("samples", []):
+                samples.append(self._compile(intent["name"], sample))
+                written.add(normalize(sample))
+        for intent, phrases in BUILT_IN_PHRASES.items():
+            if intent in self.intent_slots:
+                samples.extend(
+                    self._compile(intent, phrase) for phrase in phrases if phrase not in written
+                )
+        self.samples = tuple(samples)
+        self.intent_names = frozenset(self.intent_slots)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> InteractionModel:
+        with (path or default_model_path()).open(encoding="utf-8") as handle:
+            return cls(json.load(handle))
+
+    @staticmethod
+    def _compile(intent: str, sample: str) -> _Sample:
+        pieces = _SLOT.split(sample)
+        regex, literal, names = [], 0, []
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                names.append(piece)
+                regex.append(f"(?P<{piece}>.+?)")
+            else:
+                words = normalize(piece)
+                literal += len(words)
+                if words:
+                    regex.append(re.escape(words))
+        pattern = re.compile("^" + r"\s*".join(f"(?:{part})" for part in regex) + "$")
+        return _Sample(intent, sample, pattern, literal, tuple(names))
+
+    def _slot(self, intent: str, name: str, spoken: str) -> SlotMatch:
+        slot_type = self.intent_slots[intent][name]
+        if slot_type == "AMAZON.NUMBER":
+            number = parse_number(spoken)
+            value = None if number is None else SlotValue(str(number), str(number))
+            return SlotMatch(name, slot_type, str(number) if number is not None else "?", value)
+        values = self.types.get(slot_type)
+        if values is None:  # another built-in type: take the words as they are
+            return SlotMatch(name, slot_type, spoken)
+        resolved = values.get(normalize(spoken))
+        return SlotMatch(name, slot_type, spoken, resolved, no_match=resolved is None)
+
+    def match(self, utterance: str) -> IntentMatch | None:
+        """The best intent for ``utterance``, or ``None`` (Alexa would send FallbackIntent)."""
+        text = normalize(utterance)
+        if not text:
+            return None
+        best: tuple[tuple[int, int, int], IntentMatch] | None = None
+        for sample in self.samples:
+            found = sample.pattern.match(text)
+            if not found:
+                continue
+            slots = {
+                name: self._slot(sample.intent, name, found.group(name).strip())
+                for name in sample.slot_names
+            }
+            unresolved = sum(1 for slot in slots.values() if slot.no_match or slot.spoken == "?")
+            if sample.literal_chars == 0 and unresolved:
+                continue  # a bare "{Slot}" sample only counts when the words are a known value
+            score = (-unresolved, sample.literal_chars, -len(slots))
+            if best is None or score > best[0]:
+                declared = MappingProxyType(dict(self.intent_slots[sample.intent]))
+                best = (score, IntentMatch(sample.intent, slots, declared, sample.text))
+        return best[1] if best else None
+
+    def fallback(self) -> IntentMatch:
+        declared = self.intent_slots.get("AMAZON.FallbackIntent", {})
+        return IntentMatch("AMAZON.FallbackIntent", {}, MappingProxyType(dict(declared)))
