@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_TESTS := tests/virtual_alexa
 
-.PHONY: chat test lint bench clean
+.PHONY: chat test lint bench package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +17,24 @@ $(STAMP): pyproject.toml
 chat: $(STAMP)
 	$(BIN)/cramp-helper chat
 
-## Run the whole test suite.
+## Run the whole test suite (installs the Node test client too when npm is there).
 test: $(STAMP)
+	@if command -v npm >/dev/null 2>&1 && [ -f $(NODE_TESTS)/package-lock.json ]; then \
+		npm ci --silent --no-audit --no-fund --prefix $(NODE_TESTS); \
+	else echo "npm not found: the virtual-alexa tests will be skipped"; fi
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+## Speed and memory figures against a minimal skill; writes benchmarks/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+## The AWS Lambda zip.
+package: $(STAMP)
+	$(BIN)/cramp-helper package
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info .build $(NODE_TESTS)/node_modules
