@@ -22,7 +22,7 @@ from .local.device import LocalDevice, Turn
 from .local.model import InteractionModel
 
 PROMPT = "you> "
-QUIT_WORDS = {".quit", ".exit"}
+QUIT_WORDS = frozenset({".quit", ".exit"})
 
 
 def _device(args: argparse.Namespace) -> LocalDevice:

@@ -7,6 +7,9 @@ builds SSML and never touches the SDK's response.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from . import routine as engine
 from .content import ROUTINE_TARGET, Content
 from .replies import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, Reply, from_answer
@@ -15,7 +18,9 @@ from .slots import SlotReading
 from .state import TurnState
 
 #: Which routine a muscle (and, for the hamstring, a position) starts.
-DEFAULT_ROUTINES = {"hamstring": "hamstring_lying", "quadriceps": "quadriceps_standing"}
+DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType(
+    {"hamstring": "hamstring_lying", "quadriceps": "quadriceps_standing"}
+)
 SEATED_HAMSTRING = "hamstring_seated"
 BEDTIME = "bedtime"
 

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 
 from ..slots import read_slot
 from .base import Deps, IntentHandler
 
 #: Intents answered by one content entry each.
-TOPICS = {
+TOPICS: Mapping[str, str] = MappingProxyType({
     "ExerciseIntent": "exercise",
     "MassageIntent": "massage",
     "HeatIntent": "heat",
     "HydrationIntent": "hydration",
     "SleepIntent": "sleep",
     "DoctorIntent": "doctor",
-}
+})
 
 
 def handlers(deps: Deps) -> list[AbstractRequestHandler]:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-_UNITS = {
+from collections.abc import Mapping
+from types import MappingProxyType
+
+_UNITS: Mapping[str, int] = MappingProxyType({
     "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
     "nineteen": 19, "a": 1,
-}
-_TENS = {
+})
+_TENS: Mapping[str, int] = MappingProxyType({
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
-}
-_SCALES = {"hundred": 100, "thousand": 1000}
+})
+_SCALES: Mapping[str, int] = MappingProxyType({"hundred": 100, "thousand": 1000})
 #: Longer numbers are not something anyone holds a stretch for; refuse rather than guess.
 MAX_DIGITS = 9
 
