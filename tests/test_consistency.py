@@ -1,0 +1,343 @@
+"""The interaction model, the handlers and the content agree, and all content fits Alexa's limits.
+
+These fail the suite when one part changes without the others: an intent without a handler, a
+slot value without an answer, an answer that no longer renders, a "yes" that leads nowhere.
+(The invocation name and the model's own sample rules are checked in test_interaction_model.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from ask_sdk_core.attributes_manager import AttributesManager
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+
+from skill.builder import build_lambda_handler, skill_builder
+from skill.content import (
+    MAX_HOLD_SECONDS,
+    MIN_HOLD_SECONDS,
+    PLACEHOLDERS,
+    ROUTINE_TARGET,
+    Content,
+    fill,
+)
+from skill.guide import DEFAULT_ROUTINES, SEATED_HAMSTRING
+from skill.handlers.base import IntentHandler
+from skill.handlers.errors import UnknownIntentHandler
+from skill.local.model import InteractionModel, default_model_path
+from skill.persistence.memory_store import InMemoryPersistenceAdapter
+from skill.routine import Settings, step_parts
+from skill.speech import (
+    MAX_BREAK_SECONDS,
+    MAX_RESPONSE_SECONDS,
+    MAX_SSML_CHARS,
+    Part,
+    Pause,
+    Speech,
+    Voice,
+    parse,
+    planned_seconds,
+)
+
+USER = "amzn1.ask.account.CONSISTENCY"
+APP = "amzn1.ask.skill.consistency"
+
+
+def _envelope(intent: str, slots: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "version": "1.0",
+        "session": {
+            "new": False,
+            "sessionId": "amzn1.echo-api.session.consistency",
+            "application": {"applicationId": APP},
+            "attributes": {},
+            "user": {"userId": USER},
+        },
+        "context": {
+            "System": {
+                "application": {"applicationId": APP},
+                "user": {"userId": USER},
+                "device": {"deviceId": "device", "supportedInterfaces": {}},
+                "apiEndpoint": "https://api.amazonalexa.com",
+            }
+        },
+        "request": {
+            "type": "IntentRequest",
+            "requestId": "amzn1.echo-api.request.consistency",
+            "timestamp": "2024-01-01T00:00:00Z",
+            "locale": "en-US",
+            "intent": {
+                "name": intent,
+                "confirmationStatus": "NONE",
+                "slots": {
+                    name: {"name": name, "confirmationStatus": "NONE"} for name in (slots or {})
+                },
+            },
+        },
+    }
+
+
+def _type_ids(type_name: str) -> set[str]:
+    data = json.loads(default_model_path().read_text(encoding="utf-8"))
+    for slot_type in data["interactionModel"]["languageModel"]["types"]:
+        if slot_type["name"] == type_name:
+            return {value.get("id") or value["name"]["value"] for value in slot_type["values"]}
+    raise AssertionError(f"no slot type {type_name} in the model")
+
+
+@pytest.fixture(scope="module")
+def request_handlers(content: Content) -> list[AbstractRequestHandler]:
+    builder = skill_builder(InMemoryPersistenceAdapter(), content=content)
+    return [
+        chain.request_handler
+        for chain in builder.runtime_configuration_builder.request_handler_chains
+    ]
+
+
+def _first_handler(
+    handlers: list[AbstractRequestHandler], event: dict[str, Any]
+) -> AbstractRequestHandler | None:
+    envelope = DefaultSerializer().deserialize(json.dumps(event), RequestEnvelope)
+    handler_input = HandlerInput(
+        request_envelope=envelope,
+        attributes_manager=AttributesManager(
+            request_envelope=envelope, persistence_adapter=InMemoryPersistenceAdapter()
+        ),
+    )
+    for handler in handlers:
+        if handler.can_handle(handler_input=handler_input):
+            return handler
+    return None
+
+
+# --- Intents and handlers ------------------------------------------------------------------------
+
+
+def test_every_model_intent_has_its_own_handler(
+    model: InteractionModel, request_handlers: list[AbstractRequestHandler]
+) -> None:
+    unhandled = []
+    for intent, slots in sorted(model.intent_slots.items()):
+        handler = _first_handler(request_handlers, _envelope(intent, slots))
+        if handler is None or isinstance(handler, UnknownIntentHandler):
+            unhandled.append(intent)
+    assert not unhandled, f"intents answered only by the unknown-intent catch-all: {unhandled}"
+
+
+def test_every_model_intent_is_answered_through_the_lambda_handler(
+    model: InteractionModel, content: Content
+) -> None:
+    handler = build_lambda_handler(InMemoryPersistenceAdapter(), content=content)
+    problems = []
+    for intent, slots in sorted(model.intent_slots.items()):
+        response = handler(_envelope(intent, slots), None)
+        body = response.get("response", {})
+        keys = response.get("sessionAttributes", {}).get("last", {}).get("keys", [])
+        if not (body.get("outputSpeech") or {}).get("ssml"):
+            problems.append(f"{intent}: no speech")
+        elif keys == ["error"]:
+            problems.append(f"{intent}: apologised for an error")
+        elif intent != "AMAZON.FallbackIntent" and keys and keys[0].startswith("fallback"):
+            problems.append(f"{intent}: answered as a fallback {keys}")
+    assert not problems, problems
+
+
+def test_every_handled_intent_is_in_the_model(
+    model: InteractionModel, request_handlers: list[AbstractRequestHandler]
+) -> None:
+    handled = {
+        name
+        for handler in request_handlers
+        if isinstance(handler, IntentHandler)
+        for name in handler.names
+    }
+    missing = handled - model.intent_names
+    assert not missing, f"handlers for intents the model lacks: {sorted(missing)}"
+
+
+# --- Slot values and content ---------------------------------------------------------------------
+
+
+def test_every_medication_slot_value_has_an_answer_and_back(content: Content) -> None:
+    ids = _type_ids("MedicationType")
+    assert ids - set(content.medications) == set(), "MedicationType ids without an answer"
+    assert set(content.medications) - ids == set(), "medications no one can ask about"
+
+
+def test_every_condition_has_an_answer(content: Content) -> None:
+    missing = {i for i in _type_ids("ConditionType") if f"causes.{i}" not in content.answers}
+    assert not missing, f"ConditionType ids without causes.<id>: {sorted(missing)}"
+
+
+def test_every_nutrient_has_an_answer(content: Content) -> None:
+    missing = {i for i in _type_ids("NutrientType") if f"nutrition.{i}" not in content.answers}
+    assert not missing, f"NutrientType ids without nutrition.<id>: {sorted(missing)}"
+
+
+def test_every_muscle_has_an_answer_and_a_routine(content: Content) -> None:
+    muscles = _type_ids("MuscleType")
+    missing = {i for i in muscles if f"identify.{i}" not in content.answers}
+    assert not missing, f"MuscleType ids without identify.<id>: {sorted(missing)}"
+    assert set(DEFAULT_ROUTINES) == muscles
+    for routine_id in [*DEFAULT_ROUTINES.values(), SEATED_HAMSTRING]:
+        assert routine_id in content.routines
+
+
+def test_positions_and_hold_changes_are_the_ones_the_guide_reads() -> None:
+    assert _type_ids("PositionType") == {"lying", "seated", "standing"}
+    assert _type_ids("HoldChangeType") == {"longer", "shorter"}
+
+
+def test_every_if_yes_target_exists(content: Content) -> None:
+    broken = []
+    for key, answer in content.answers.items():
+        if answer.yes is None:
+            continue
+        if answer.yes.startswith(ROUTINE_TARGET):
+            if answer.yes.removeprefix(ROUTINE_TARGET) not in content.routines:
+                broken.append(f"{key} -> {answer.yes}")
+        elif answer.yes not in content.answers:
+            broken.append(f"{key} -> {answer.yes}")
+    assert not broken, broken
+
+
+#: Answers whose yes/no question is answered by an action of the skill, not by ``if_yes``.
+YES_BY_ACTION = frozenset(
+    {
+        "launch.resume",  # resume the routine
+        "help.resume",  # resume the routine
+        "help.routine",  # next step
+        "fallback.routine",  # next step
+        "routine.next_question",  # next step
+        "forget.confirm",  # delete the user's data
+    }
+)
+_YES_NO_QUESTION = re.compile(r"^(Would you like|Shall I|Is there|Ready)\b")
+
+
+def test_every_yes_no_question_knows_what_yes_does(content: Content) -> None:
+    """"Yes" to a yes/no question never gets a generic "what else?" instead of an answer."""
+    loose = [
+        key
+        for key, answer in content.answers.items()
+        if answer.ask
+        and _YES_NO_QUESTION.match(answer.ask)
+        and answer.yes is None
+        and key not in YES_BY_ACTION
+    ]
+    assert not loose, f"yes/no questions without `if_yes`: {loose}"
+
+
+def test_an_answer_ends_the_session_or_asks(content: Content) -> None:
+    """Only goodbyes end the session; every other full answer asks something."""
+    for key, answer in content.answers.items():
+        if answer.end:
+            assert not answer.ask, key
+            assert key.startswith("goodbye"), f"{key} ends the session"
+
+
+def test_medicine_answers_never_say_stop_taking_it(content: Content) -> None:
+    """A medicine that can cause cramps always comes with "don't stop it without advice"."""
+    dont_stop = content.phrase("dont_stop").lower()
+    assert "don't stop a prescribed medicine" in dont_stop
+    for medication in content.medications.values():
+        if medication.say.startswith("Yes"):
+            assert medication.stop_warning, f"{medication.id} can cause cramps but has no warning"
+
+
+def test_no_promises_that_something_prevents_cramps(content: Content) -> None:
+    """Evidence for prevention is limited: "may help", never "will prevent" or "cures"."""
+    promise = re.compile(r"\b(will prevent|prevents|guaranteed?|cures?|will stop)\b", re.I)
+    texts = [
+        (key, text)
+        for key, answer in content.answers.items()
+        for text in (answer.say, answer.ask or "", answer.reprompt or "")
+    ]
+    texts += [(f"medications.{m.id}", m.say) for m in content.medications.values()]
+    texts += [(f"routines.{r.id}", r.intro) for r in content.routines.values()]
+    texts += [
+        (f"routines.{r.id}.steps[{i}]", step.say)
+        for r in content.routines.values()
+        for i, step in enumerate(r.steps)
+    ]
+    found = [f"{key}: {text!r}" for key, text in texts if promise.search(text)]
+    assert not found, found
+
+
+# --- Everything renders within Alexa's limits ---------------------------------------------------
+
+
+def _well_formed(ssml: str, where: str) -> None:
+    assert len(ssml) < MAX_SSML_CHARS, f"{where}: {len(ssml)} characters"
+    segments = parse(ssml)
+    for first, second in zip(segments, segments[1:], strict=False):
+        assert not (isinstance(first, Pause) and isinstance(second, Pause)), (
+            f"{where}: two pauses back to back"
+        )
+    for segment in segments:
+        if isinstance(segment, Pause):
+            assert 0 < segment.seconds <= MAX_BREAK_SECONDS, f"{where}: pause {segment.seconds}"
+    assert planned_seconds(ssml) <= MAX_RESPONSE_SECONDS, f"{where}: too long"
+
+
+def _speeches(content: Content) -> Iterator[tuple[str, list[Part]]]:
+    """Every response the content can make, as parts, with where it comes from."""
+    for key, answer in content.answers.items():
+        say = fill(answer.say, PLACEHOLDERS)
+        ask = fill(answer.ask, PLACEHOLDERS) if answer.ask else None
+        # As said, and after the medicine disclaimer (the longest prefix the guide adds).
+        yield f"{key}", [say, *([ask] if ask else [])]
+        yield f"{key} (disclaimed)", [content.phrase("disclaimer.medicine"), say, ask or ""]
+        if answer.reprompt:
+            yield f"{key} reprompt", [fill(answer.reprompt, PLACEHOLDERS)]
+    for key in content.phrases:
+        yield f"phrase {key}", [content.phrase(key, **PLACEHOLDERS)]
+    for medication in content.medications.values():
+        parts: list[Part] = [content.phrase("disclaimer.medicine"), medication.say]
+        if medication.stop_warning:
+            parts.append(content.phrase("dont_stop"))
+        yield f"medication {medication.id}", [*parts, content.phrase("medication.ask")]
+    question = content.answer("routine.next_question").ask or ""
+    for routine in content.routines.values():
+        for index in range(len(routine.steps)):
+            for hold in (MIN_HOLD_SECONDS, 30, MAX_HOLD_SECONDS):
+                for night in (False, True):
+                    settings = Settings(hold_seconds=hold, night=night)
+                    parts = step_parts(content, routine, index, settings, intro=index == 0)
+                    where = f"{routine.id}.steps[{index}] at {hold} s{' night' if night else ''}"
+                    yield where, [*parts, question]
+                    yield f"{where} resumed", [
+                        content.phrase("resume.picking_up"),
+                        *step_parts(content, routine, index, settings, intro=False),
+                        question,
+                    ]
+
+
+@pytest.mark.parametrize("night", [False, True], ids=["normal", "night"])
+def test_all_content_renders_within_limits(content: Content, night: bool) -> None:
+    count = 0
+    for where, parts in _speeches(content):
+        ssml = Speech().extend(parts).ssml(Voice(night=night))
+        _well_formed(ssml, where)
+        count += 1
+    assert count > 200
+
+
+def test_every_hold_sums_to_the_hold_length(content: Content) -> None:
+    for routine in content.routines.values():
+        for index, step in enumerate(routine.steps):
+            if step.hold is None:
+                continue
+            for hold in range(MIN_HOLD_SECONDS, MAX_HOLD_SECONDS + 1, 5):
+                seconds = hold if step.hold == "setting" else int(step.hold)
+                parts = step_parts(content, routine, index, Settings(hold), intro=False)
+                pauses = sum(p.seconds for p in parts if isinstance(p, Pause))
+                expected = seconds * step.holds + step.rest * (step.holds - 1) + step.pause
+                assert pauses == pytest.approx(expected), f"{routine.id}.steps[{index}] at {hold}"
