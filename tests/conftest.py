@@ -1,8 +1,8 @@
 """Shared fixtures: the content, the interaction model, and local devices with a fixed clock.
 
 ``CRAMP_HELPER_DB`` is pointed at a temporary file here, at import time, before any test module
-imports ``lambda_handler`` (which builds its SQLite store from the environment), so the tests
-never read or write the user's own settings.
+imports ``lambda_handler`` (which builds its store from the environment), so the tests never
+read or write the user's own settings; a DynamoDB table or skill id set in the shell is ignored.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 _STATE_DIR = Path(tempfile.mkdtemp(prefix="cramp-helper-tests-"))
 os.environ["CRAMP_HELPER_DB"] = str(_STATE_DIR / "state.sqlite3")
 os.environ.pop("CRAMP_HELPER_DYNAMODB_TABLE", None)
+os.environ.pop("CRAMP_HELPER_SKILL_ID", None)
 
 from skill.builder import build_lambda_handler  # noqa: E402
 from skill.content import Content, load_content  # noqa: E402
