@@ -20,7 +20,7 @@ chat: $(STAMP)
 ## Run the whole test suite (installs the Node test client too when npm is there).
 test: $(STAMP)
 	@if command -v npm >/dev/null 2>&1 && [ -f $(NODE_TESTS)/package-lock.json ]; then \
-		npm ci --silent --no-audit --no-fund --prefix $(NODE_TESTS); \
+		npm ci --silent --ignore-scripts --no-audit --no-fund --prefix $(NODE_TESTS); \
 	else echo "npm not found: the virtual-alexa tests will be skipped"; fi
 	$(BIN)/ruff check .
 	$(BIN)/pytest

@@ -170,6 +170,22 @@ def run_package(
     return 0
 
 
+def run_skill_package(
+    args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
+    from .manifest import check_skill_package, sync_skill_package
+
+    report = sync_skill_package(check=args.check)
+    for path in getattr(report, "updated", []) or []:
+        out.write(f"updated {path}\n")
+    problems = check_skill_package()
+    for problem in problems:
+        err.write(f"cramp-helper: skill package: {problem}\n")
+    if not problems:
+        out.write("skill package is in sync with interaction_model/\n")
+    return 1 if problems else 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="cramp-helper", description=__doc__.split("\n\n")[0])
     main.add_argument("-v", "--verbose", action="store_true", help="show the skill's logs")
@@ -205,6 +221,12 @@ def parser() -> argparse.ArgumentParser:
     package = commands.add_parser("package", help="build the AWS Lambda zip")
     package.add_argument("--output", type=Path, help="where to write the zip")
     package.set_defaults(run=run_package)
+
+    skill_package = commands.add_parser(
+        "skill-package", help="copy interaction_model/ into skill-package/ for the ASK CLI"
+    )
+    skill_package.add_argument("--check", action="store_true", help="only check, write nothing")
+    skill_package.set_defaults(run=run_skill_package)
     return main
 
 
