@@ -1,0 +1,269 @@
+"""The guide's decisions on their own, with a plain stand-in for the turn state (no SDK)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from skill.content import Content
+from skill.guide import ANYTHING_ELSE, MUSCLE, PAUSED, RESUME, ROUTINE, Guide
+from skill.replies import OFFER_NEXT_STEP, OFFER_RESUME
+from skill.routine import Place, Settings
+from skill.slots import SlotReading
+
+NOW = 1_700_000_000.0
+NOTHING = SlotReading()
+
+
+@dataclass
+class FakeState:
+    """What the guide reads and writes on a TurnState, as plain fields (duck-typed)."""
+
+    now: float = NOW
+    place: Place | None = None
+    stored_place: Place | None = None
+    settings: Settings = Settings()
+    welcomed: bool = False
+    disclaimed: bool = False
+    offer: str | None = None
+    context: str | None = None
+
+    @property
+    def in_routine(self) -> bool:
+        return self.place is not None and self.context in {ROUTINE, PAUSED}
+
+    def mark_welcomed(self) -> None:
+        self.welcomed = True
+
+    def take_disclaimer(self) -> bool:
+        first = not self.disclaimed
+        self.disclaimed = True
+        return first
+
+    def forget_everything(self) -> None:
+        self.place, self.settings, self.disclaimed = None, Settings(), False
+
+
+@pytest.fixture
+def guide(content: Content) -> Guide:
+    return Guide(content)
+
+
+def known(value_id: str, spoken: str | None = None) -> SlotReading:
+    return SlotReading(spoken=spoken or value_id, id=value_id)
+
+
+def unknown(spoken: str) -> SlotReading:
+    return SlotReading(spoken=spoken)
+
+
+# --- Which stretch -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("muscle", "position", "key"),
+    [
+        (known("hamstring"), NOTHING, "routine.hamstring_lying.0"),
+        (known("hamstring"), known("lying"), "routine.hamstring_lying.0"),
+        (known("hamstring"), known("seated"), "routine.hamstring_seated.0"),
+        (known("quadriceps"), NOTHING, "routine.quadriceps_standing.0"),
+        (known("quadriceps"), known("seated"), "routine.quadriceps_standing.0"),
+        (NOTHING, known("seated"), "routine.hamstring_seated.0"),
+        (NOTHING, known("lying"), "routine.hamstring_lying.0"),
+        (NOTHING, known("standing"), "routine.quadriceps_standing.0"),
+        (NOTHING, NOTHING, "choose_muscle"),
+        (unknown("calf"), NOTHING, "unknown_muscle"),
+        (unknown("calf"), known("seated"), "unknown_muscle"),
+    ],
+)
+def test_stretch_decisions(
+    guide: Guide, muscle: SlotReading, position: SlotReading, key: str
+) -> None:
+    state = FakeState()
+    reply = guide.stretch(state, muscle, position)
+    assert reply.keys == (key,)
+    assert reply.ask
+    if key.startswith("routine."):
+        assert reply.offer == OFFER_NEXT_STEP and reply.context == ROUTINE
+        assert state.place is not None and state.place.step == 0
+    else:
+        assert reply.context == MUSCLE
+
+
+def test_unknown_muscle_is_echoed(guide: Guide) -> None:
+    reply = guide.stretch(FakeState(), unknown("big toe"), NOTHING)
+    assert "not the big toe" in " ".join(str(part) for part in reply.parts)
+
+
+@pytest.mark.parametrize(
+    ("muscle", "key"),
+    [
+        (known("hamstring"), "identify.hamstring"),
+        (known("quadriceps"), "identify.quadriceps"),
+        (NOTHING, "identify"),
+        (unknown("bicep"), "unknown_muscle"),
+    ],
+)
+def test_identify(guide: Guide, muscle: SlotReading, key: str) -> None:
+    assert guide.identify(muscle).keys == (key,)
+
+
+# --- Answers chosen by slot ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("condition", "key"),
+    [
+        (known("pregnancy"), "causes.pregnancy"),
+        (known("pinched_nerve"), "causes.pinched_nerve"),
+        (NOTHING, "causes"),
+        (unknown("caffeine"), "unknown_condition"),
+        (known("gout"), "causes"),  # an id the content does not answer: the general answer
+    ],
+)
+def test_cause(guide: Guide, condition: SlotReading, key: str) -> None:
+    assert guide.cause(condition).keys == (key,)
+
+
+@pytest.mark.parametrize(
+    ("nutrient", "key"),
+    [
+        (known("calcium"), "nutrition.calcium"),
+        (NOTHING, "nutrition"),
+        (unknown("zinc"), "nutrition"),
+    ],
+)
+def test_nutrition(guide: Guide, nutrient: SlotReading, key: str) -> None:
+    assert guide.nutrition(nutrient).keys == (key,)
+
+
+def test_medication_disclaimer_once(guide: Guide) -> None:
+    state = FakeState()
+    first = guide.medication(state, known("lasix"))
+    second = guide.medication(state, known("lasix"))
+    assert first.keys == ("disclaimer", "medication.lasix")
+    assert second.keys == ("medication.lasix",)
+    assert first.parts[1:] == second.parts
+
+
+@pytest.mark.parametrize(
+    ("medicine", "key", "warned"),
+    [
+        (known("lipitor"), "medication.lipitor", True),
+        (known("quinine"), "medication.quinine", False),
+        (unknown("metformin"), "unknown_medicine", True),
+        (NOTHING, "medications", True),
+    ],
+)
+def test_medication_answers(
+    guide: Guide, content: Content, medicine: SlotReading, key: str, warned: bool
+) -> None:
+    reply = guide.medication(FakeState(disclaimed=True), medicine)
+    assert reply.keys == (key,)
+    spoken = " ".join(str(part) for part in reply.parts)
+    assert ("Don't stop a prescribed medicine" in spoken) is warned
+
+
+# --- Yes and no ----------------------------------------------------------------------------------
+
+
+def test_yes_follows_the_offer(guide: Guide) -> None:
+    assert guide.yes(FakeState(offer="routine:bedtime")).keys == ("routine.bedtime.0",)
+    assert guide.yes(FakeState(offer="clot")).keys == ("clot",)
+    assert guide.yes(FakeState()).keys == ("anything_else",)
+    assert guide.yes(FakeState(offer="no_such_key")).keys == ("anything_else",)
+    place = Place("hamstring_lying", 0, NOW)
+    state = FakeState(offer=OFFER_NEXT_STEP, place=place, context=ROUTINE)
+    assert guide.yes(state).keys == ("routine.hamstring_lying.1",)
+    state = FakeState(offer=OFFER_RESUME, stored_place=place, context=RESUME)
+    assert guide.yes(state).keys == ("resume.picking_up", "routine.hamstring_lying.0")
+
+
+@pytest.mark.parametrize(
+    ("context", "with_place", "key"),
+    [
+        (RESUME, False, "choose_muscle"),
+        (ROUTINE, True, "routine.paused"),
+        (ROUTINE, False, "no_offer"),
+        (PAUSED, True, "goodbye.routine"),
+        (ANYTHING_ELSE, False, "goodbye"),
+        (None, False, "no_offer"),
+        (MUSCLE, False, "no_offer"),
+    ],
+)
+def test_no_depends_on_the_question(
+    guide: Guide, context: str | None, with_place: bool, key: str
+) -> None:
+    place = Place("quadriceps_standing", 1, NOW) if with_place else None
+    state = FakeState(context=context, place=place)
+    assert guide.no(state).keys == (key,)
+
+
+def test_no_to_resuming_forgets_the_place(guide: Guide) -> None:
+    state = FakeState(context=RESUME, place=Place("hamstring_lying", 2, NOW))
+    guide.no(state)
+    assert state.place is None
+
+
+# --- Routines and settings -----------------------------------------------------------------------
+
+
+def test_finishing_a_routine_clears_the_place(guide: Guide) -> None:
+    state = FakeState(place=Place("bedtime", 2, NOW), context=ROUTINE)
+    reply = guide.next_step(state)
+    assert reply.keys == ("routine.finished",)
+    assert state.place is None
+
+
+def test_stop_keeps_the_place_with_the_time(guide: Guide) -> None:
+    state = FakeState(place=Place("bedtime", 1, NOW - 50), context=ROUTINE, now=NOW)
+    reply = guide.stop(state)
+    assert reply.end and reply.keys == ("goodbye.routine",)
+    assert state.place == Place("bedtime", 1, NOW)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "change", "start", "hold", "keys"),
+    [
+        (45, NOTHING, 30, 45, ("hold.set", "hold.ask")),
+        (90, NOTHING, 30, 60, ("hold.clamped", "hold.ask")),
+        (3, NOTHING, 30, 10, ("hold.clamped", "hold.ask")),
+        (None, known("longer"), 30, 40, ("hold.set", "hold.ask")),
+        (None, known("shorter"), 30, 20, ("hold.set", "hold.ask")),
+        (None, known("longer"), 60, 60, ("hold.unchanged", "settings.ask")),
+        (None, known("shorter"), 10, 10, ("hold.unchanged", "settings.ask")),
+        (None, NOTHING, 30, 30, ("hold.ask_number",)),
+    ],
+)
+def test_set_hold(
+    guide: Guide,
+    seconds: int | None,
+    change: SlotReading,
+    start: int,
+    hold: int,
+    keys: tuple[str, ...],
+) -> None:
+    state = FakeState(settings=Settings(hold_seconds=start))
+    reply = guide.set_hold(state, seconds, change)
+    assert reply.keys == keys
+    assert state.settings.hold_seconds == hold
+    assert reply.ask
+
+
+def test_settings_inside_a_routine_ask_for_the_next_step(guide: Guide) -> None:
+    state = FakeState(place=Place("hamstring_lying", 1, NOW), context=ROUTINE)
+    reply = guide.set_night(state, True)
+    assert reply.keys == ("night.on", "routine.next_question")
+    assert reply.offer == OFFER_NEXT_STEP and reply.context == ROUTINE
+    assert state.settings.night is True
+
+
+def test_launch_welcomes_once(guide: Guide) -> None:
+    state = FakeState()
+    assert guide.launch(state).keys == ("launch.first",)
+    assert guide.launch(state).keys == ("launch",)
+    state.stored_place = Place("quadriceps_standing", 2, NOW)
+    reply = guide.launch(state)
+    assert reply.keys == ("launch.resume",) and reply.offer == OFFER_RESUME
+    assert "quad stretch" in str(reply.parts[0])
