@@ -7,14 +7,18 @@ built-ins, and the catch-alls last.
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model import RequestEnvelope
 
 from .content import Content, load_content
 from .guide import Guide
@@ -22,7 +26,9 @@ from .handlers import builtins, guidance, launch, routines
 from .handlers.base import Deps
 from .handlers.errors import ApologyHandler, UnknownIntentHandler
 from .persistence.interceptors import add_user_state_interceptors
+from .replies import from_answer
 from .routine import check_routines_fit
+from .speech import Speech
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +87,49 @@ def build_lambda_handler(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
 ) -> LambdaHandler:
-    """The AWS Lambda entry: ``handler(event, context) -> response dict``."""
-    return skill_builder(
-        persistence_adapter, skill_id=skill_id, content=content, clock=clock
-    ).lambda_handler()
+    """The AWS Lambda entry: ``handler(event, context) -> response dict``.
+
+    Unlike the SDK's own ``lambda_handler()``, the skill is built once (not per request), and
+    an envelope the SDK cannot read (a value its model does not know) still gets a spoken
+    apology instead of an exception out of the function.
+    """
+    content = load_checked_content(content)
+    skill = build_skill(persistence_adapter, skill_id=skill_id, content=content, clock=clock)
+    unreadable = unreadable_request_response(content)
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            envelope = skill.serializer.deserialize(
+                payload=json.dumps(event), obj_type=RequestEnvelope
+            )
+        except (SerializationException, TypeError, ValueError) as error:
+            log.warning("unreadable request envelope: %s", error)
+            request = event.get("request") if isinstance(event, dict) else None
+            kind = request.get("type") if isinstance(request, dict) else None
+            if kind == "SessionEndedRequest":
+                return {"version": RESPONSE_VERSION, "response": {}}
+            return copy.deepcopy(unreadable)
+        response = skill.invoke(request_envelope=envelope, context=context)
+        result: dict[str, Any] = skill.serializer.serialize(response)
+        return result
+
+    return handler
+
+
+RESPONSE_VERSION = "1.0"
+
+
+def unreadable_request_response(content: Content) -> dict[str, Any]:
+    """The apology for a request that cannot be read: spoken, with a question and reprompt."""
+    error = from_answer(content, "error")
+    speech = Speech().extend(error.parts).add(error.ask).ssml()
+    reprompt = Speech().add(error.reprompt).ssml()
+    return {
+        "version": RESPONSE_VERSION,
+        "sessionAttributes": {},
+        "response": {
+            "outputSpeech": {"type": "SSML", "ssml": speech},
+            "reprompt": {"outputSpeech": {"type": "SSML", "ssml": reprompt}},
+            "shouldEndSession": False,
+        },
+    }

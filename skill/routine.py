@@ -43,8 +43,8 @@ class Settings:
         """Read stored settings, ignoring anything malformed rather than failing."""
         if not isinstance(data, Mapping):
             return cls()
-        hold = data.get("hold_seconds", DEFAULT_HOLD_SECONDS)
-        if isinstance(hold, bool) or not isinstance(hold, int | float) or not math.isfinite(hold):
+        hold = _number(data.get("hold_seconds", DEFAULT_HOLD_SECONDS))
+        if hold is None:
             hold = DEFAULT_HOLD_SECONDS
         night = data.get("night", False)
         return cls(hold_seconds=clamp_hold(int(hold)), night=night is True)
@@ -52,6 +52,17 @@ class Settings:
     @property
     def voice(self) -> Voice:
         return Voice(night=self.night)
+
+
+def _number(value: Any) -> float | None:
+    """A finite real number from stored data, or ``None`` (bools, NaN, huge ints, junk)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def clamp_hold(seconds: int) -> int:
@@ -74,15 +85,14 @@ class Place:
         """Read a stored place; ``None`` if it is malformed or names no known step."""
         if not isinstance(data, Mapping):
             return None
-        routine_id, step, saved_at = data.get("id"), data.get("step"), data.get("saved_at")
+        routine_id = data.get("id")
+        step, saved_at = _number(data.get("step")), _number(data.get("saved_at"))
         routine = content.routines.get(routine_id) if isinstance(routine_id, str) else None
-        if routine is None or isinstance(step, bool) or not isinstance(step, int | float):
+        if routine is None or step is None or saved_at is None:
             return None
-        if isinstance(saved_at, bool) or not isinstance(saved_at, int | float):
+        if not step.is_integer() or not 0 <= step < len(routine.steps):
             return None
-        if not 0 <= int(step) < len(routine.steps) or not math.isfinite(saved_at):
-            return None
-        return cls(routine_id=routine_id, step=int(step), saved_at=float(saved_at))
+        return cls(routine_id=routine_id, step=int(step), saved_at=saved_at)
 
     def is_fresh(self, now: float) -> bool:
         return 0 <= now - self.saved_at <= PLACE_MAX_AGE_SECONDS

@@ -31,6 +31,22 @@ DISCLAIMED = "disclaimed"
 WELCOMED = "welcomed"
 
 
+def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
+    """The session attributes as a dict; a throwaway one for a request without a session.
+
+    The SDK refuses session attributes outside a session; such a request still gets an answer,
+    it just has nothing to carry forward.
+    """
+    manager = handler_input.attributes_manager
+    if handler_input.request_envelope.session is None:
+        return {}
+    raw = manager.session_attributes
+    if not isinstance(raw, dict):
+        raw = {}
+        manager.session_attributes = raw
+    return raw
+
+
 class TurnState:
     """Reads and writes one user's state for the request being handled."""
 
@@ -38,11 +54,7 @@ class TurnState:
         self.handler_input = handler_input
         self.content = content
         self.now = now
-        raw = handler_input.attributes_manager.session_attributes
-        if not isinstance(raw, dict):
-            raw = {}
-            handler_input.attributes_manager.session_attributes = raw
-        self.session: dict[str, Any] = raw
+        self.session: dict[str, Any] = session_attributes(handler_input)
 
     @property
     def stored(self) -> dict[str, Any]:

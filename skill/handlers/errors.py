@@ -35,9 +35,9 @@ class UnknownIntentHandler(AbstractRequestHandler):
 class ApologyHandler(AbstractExceptionHandler):
     """Any exception: log it, apologise, and keep the session as it was before this turn.
 
-    The session attributes go back to what the request carried, so a half-done change made by
-    the failing handler does not travel on; nothing is stored either (the SDK skips response
-    interceptors after an exception).
+    The session attributes go back to what the request carried (so "yes" or "next" still
+    mean what they meant), and a half-done change made by the failing handler does not travel
+    on; nothing is stored either (the SDK skips response interceptors after an exception).
     """
 
     def __init__(self, deps: Deps) -> None:
@@ -50,8 +50,12 @@ class ApologyHandler(AbstractExceptionHandler):
         log.error("error while handling a request", exc_info=exception)
         session = handler_input.request_envelope.session
         original = session.attributes if session is not None else None
-        manager = handler_input.attributes_manager
-        manager.session_attributes = copy.deepcopy(original) if isinstance(original, dict) else {}
         handler_input.response_builder = type(handler_input.response_builder)()
         state = self.deps.state(handler_input)
-        return respond(state, self.deps.guide.answer("error"))
+        response = respond(state, self.deps.guide.answer("error"))
+        if session is not None:
+            # The turn that failed never happened: the session goes on exactly as it was sent.
+            handler_input.attributes_manager.session_attributes = (
+                copy.deepcopy(original) if isinstance(original, dict) else {}
+            )
+        return response
