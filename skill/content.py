@@ -166,15 +166,15 @@ class _Checker:
             return ""
         if not isinstance(value, str):
             raise self.fail(file, key, f"`{field}` must be text")
-        unknown = {
-            name for _, name, _, _ in string.Formatter().parse(value) if name is not None
-        } - set(PLACEHOLDERS)
-        if unknown:
-            raise self.fail(file, key, f"`{field}` has unknown placeholder(s) {sorted(unknown)}")
         try:
-            fill(value, PLACEHOLDERS)
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+            unknown = names - set(PLACEHOLDERS)
+            if not unknown:
+                fill(value, PLACEHOLDERS)
         except (ValueError, IndexError) as error:
             raise self.fail(file, key, f"`{field}` is not a valid template: {error}") from error
+        if unknown:
+            raise self.fail(file, key, f"`{field}` has unknown placeholder(s) {sorted(unknown)}")
         return " ".join(value.split())
 
     def mapping(self, file: str, key: str, value: Any) -> dict[str, Any]:

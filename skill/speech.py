@@ -242,6 +242,29 @@ def parse(ssml: str) -> list[Segment]:
     return segments
 
 
+_OWN_TAGS = frozenset({"speak", "break", "prosody", f"{{{_AMAZON_NS}}}effect"})
+
+
+def is_own_ssml(ssml: object) -> bool:
+    """True if ``ssml`` is speech this module could have rendered: well formed, only the tags
+    it uses, within Alexa's limits. Used before replaying speech carried in a session."""
+    if not isinstance(ssml, str) or not ssml.startswith("<speak>"):
+        return False
+    if len(ssml) >= MAX_SSML_CHARS:
+        return False
+    try:
+        document = ssml.replace("<speak", f'<speak xmlns:amazon="{_AMAZON_NS}"', 1)
+        root = ET.fromstring(document)
+        if any(element.tag not in _OWN_TAGS for element in root.iter()):
+            return False
+        pauses = list(breaks(ssml))
+        return all(0 <= p <= MAX_BREAK_SECONDS for p in pauses) and (
+            planned_seconds(ssml) <= MAX_RESPONSE_SECONDS
+        )
+    except (ET.ParseError, ValueError):
+        return False
+
+
 def spoken_seconds(text: str, rate: float = 1.0) -> float:
     """Planned time to say ``text`` at ``rate`` times the normal speed."""
     words = len(_WORD.findall(text))

@@ -9,6 +9,7 @@ from ask_sdk_model import Response
 from ..persistence.interceptors import forget_user
 from ..replies import OFFER_FORGET, Reply
 from ..respond import replay, respond
+from ..speech import is_own_ssml
 from ..state import TurnState
 from .base import Deps, IntentHandler
 
@@ -22,9 +23,11 @@ class RepeatHandler(IntentHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         state = self.deps.state(handler_input)
         last = state.last
-        if last is None:
+        reprompt = last.get("reprompt") if last is not None else None
+        if last is None or not is_own_ssml(last["ssml"]) or not (
+            reprompt is None or is_own_ssml(reprompt)
+        ):
             return respond(state, self.deps.guide.help(state))
-        reprompt = last.get("reprompt") if isinstance(last.get("reprompt"), str) else None
         return replay(state, last["ssml"], reprompt)
 
 
