@@ -245,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into something that stopped reading
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

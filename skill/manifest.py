@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skill.local.model import InteractionModel
 from skill.packaging import project_root
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,6 @@ CONNECTORS: tuple[str, ...] = ("to", "for", "about", "if", "whether", "that")
 
 _WAKE_WORD = re.compile(r"^\s*alexa\s*,?\s*", re.IGNORECASE)
 _PUNCTUATION = re.compile(r"[,.?!;:\"]")
-_SLOT = re.compile(r"\{(\w+)\}")
-_SLOT_SPLIT = re.compile(r"(\{\w+\})")
 
 
 @dataclass(frozen=True)
@@ -150,53 +149,16 @@ def normalise(words: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", words.lower()).split())
 
 
-def _slot_pattern(slot_type: str, types: Mapping[str, Sequence[str]]) -> str:
-    """A regex for one slot: a custom type's values and synonyms; any words for a built-in."""
-    values = types.get(slot_type)
-    if not values:
-        return r"[\w' -]+?"
-    ordered = sorted({normalise(v) for v in values}, key=len, reverse=True)
-    return "(?:" + "|".join(re.escape(v) for v in ordered) + ")"
-
-
-def _slot_values(language_model: Mapping[str, Any]) -> dict[str, list[str]]:
-    values: dict[str, list[str]] = {}
-    for slot_type in language_model.get("types", []):
-        names: list[str] = []
-        for value in slot_type.get("values", []):
-            name = value.get("name", {})
-            names.append(name.get("value", ""))
-            names.extend(name.get("synonyms", []))
-        values[slot_type["name"]] = [n for n in names if n]
-    return values
-
-
-def sample_regex(
-    sample: str, slot_types: Mapping[str, str], types: Mapping[str, Sequence[str]]
-) -> re.Pattern[str]:
-    """``sample`` as a regex over normalised words, each ``{Slot}`` standing for its values."""
-    tokens: list[str] = []
-    for piece in _SLOT_SPLIT.split(sample):
-        slot = _SLOT.fullmatch(piece)
-        if slot:
-            tokens.append(_slot_pattern(slot_types.get(slot.group(1), ""), types))
-        else:
-            tokens.extend(re.escape(word) for word in normalise(piece).split())
-    return re.compile(" ".join(tokens))
-
-
 def match_utterance(utterance: str, model: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every (intent, sample) of ``model`` that ``utterance`` matches, slots filled from types."""
-    language_model = model["interactionModel"]["languageModel"]
-    types = _slot_values(language_model)
-    wanted = normalise(utterance)
-    found: list[tuple[str, str]] = []
-    for intent in language_model.get("intents", []):
-        slot_types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
-        for sample in intent.get("samples", []):
-            if sample_regex(sample, slot_types, types).fullmatch(wanted):
-                found.append((intent["name"], sample))
-    return found
+    """Every (intent, sample) of ``model`` that ``utterance`` fits with its slots resolved.
+
+    Uses the local simulator's matcher, so an example phrase is checked the same way
+    ``cramp-helper chat`` understands it.
+    """
+    return [
+        (match.intent, match.sample or "")
+        for match in InteractionModel(model).matches(utterance)
+    ]
 
 
 def split_example_phrase(phrase: str, invocation_name: str) -> tuple[str, str] | None:

@@ -95,12 +95,16 @@ class LocalDevice:
         return self._intent(words, self.model.match(text) or self.model.fallback())
 
     def _match_one_shot(self, rest: str) -> IntentMatch:
-        match = self.model.match(rest)
-        if match is None:
-            first, _, remainder = rest.partition(" ")
-            if first in _CONNECTORS and remainder:
-                match = self.model.match(remainder)
-        return match or self.model.fallback()
+        """Match the request after the invocation name, with or without a connecting word
+        ("ask cramp helper *for* longer holds"), whichever reads better."""
+        candidates = [self.model.match_scored(rest)]
+        first, _, remainder = rest.partition(" ")
+        if first in _CONNECTORS and remainder:
+            candidates.append(self.model.match_scored(remainder))
+        found = [candidate for candidate in candidates if candidate is not None]
+        if not found:
+            return self.model.fallback()
+        return max(found, key=lambda candidate: candidate[0][0])[1]
 
     def _intent(self, words: str, match: IntentMatch) -> Turn:
         request = envelopes.intent_request(match, locale=self.locale, skill_id=self.skill_id)

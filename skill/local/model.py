@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -77,11 +77,21 @@ class IntentMatch:
     sample: str | None = None
 
 
+#: A slot whose words match none of its type's values still counts only in a sample with at
+#: least this much fixed wording: "it's my {Muscle}" yes, "the {Muscle}" no (that would take
+#: any sentence starting with "the").
+MIN_LITERAL_FOR_UNKNOWN_VALUE = 7
+
+Score = tuple[int, int, int]
+
+
 @dataclass(frozen=True)
 class _Sample:
     intent: str
     text: str
-    pattern: re.Pattern[str]
+    #: Lazy and greedy forms: two slots side by side ("{Muscle} {Position}") can split their
+    #: words either way, and the better-resolved split wins.
+    patterns: tuple[re.Pattern[str], ...]
     literal_chars: int
     slot_names: tuple[str, ...]
 
@@ -126,18 +136,24 @@ class InteractionModel:
     @staticmethod
     def _compile(intent: str, sample: str) -> _Sample:
         pieces = _SLOT.split(sample)
-        regex, literal, names = [], 0, []
+        literal, names = 0, []
+        lazy, greedy = [], []
         for index, piece in enumerate(pieces):
             if index % 2:
                 names.append(piece)
-                regex.append(f"(?P<{piece}>.+?)")
+                lazy.append(f"(?P<{piece}>.+?)")
+                greedy.append(f"(?P<{piece}>.+)")
             else:
                 words = normalize(piece)
                 literal += len(words)
                 if words:
-                    regex.append(re.escape(words))
-        pattern = re.compile("^" + r"\s*".join(f"(?:{part})" for part in regex) + "$")
-        return _Sample(intent, sample, pattern, literal, tuple(names))
+                    lazy.append(re.escape(words))
+                    greedy.append(re.escape(words))
+        patterns = tuple(
+            re.compile("^" + r"\s+".join(f"(?:{part})" for part in parts) + "$")
+            for parts in ((lazy, greedy) if len(names) > 1 else (lazy,))
+        )
+        return _Sample(intent, sample, patterns, literal, tuple(names))
 
     def _slot(self, intent: str, name: str, spoken: str) -> SlotMatch:
         slot_type = self.intent_slots[intent][name]
@@ -153,26 +169,46 @@ class InteractionModel:
 
     def match(self, utterance: str) -> IntentMatch | None:
         """The best intent for ``utterance``, or ``None`` (Alexa would send FallbackIntent)."""
+        scored = self.match_scored(utterance)
+        return scored[1] if scored else None
+
+    def matches(self, utterance: str) -> list[IntentMatch]:
+        """Every sample ``utterance`` fits with all its slots resolved (to spot ambiguity)."""
+        found: list[IntentMatch] = []
+        for score, match in self._candidates(utterance):
+            if score[0] == 0 and match not in found:
+                found.append(match)
+        return found
+
+    def match_scored(self, utterance: str) -> tuple[Score, IntentMatch] | None:
+        """The best match with its score: fewer unresolved slots first, then more fixed words."""
+        best: tuple[Score, IntentMatch] | None = None
+        for score, match in self._candidates(utterance):
+            if best is None or score > best[0]:
+                best = (score, match)
+        return best
+
+    def _candidates(self, utterance: str) -> Iterator[tuple[Score, IntentMatch]]:
         text = normalize(utterance)
         if not text:
-            return None
-        best: tuple[tuple[int, int, int], IntentMatch] | None = None
+            return
         for sample in self.samples:
-            found = sample.pattern.match(text)
-            if not found:
-                continue
-            slots = {
-                name: self._slot(sample.intent, name, found.group(name).strip())
-                for name in sample.slot_names
-            }
-            unresolved = sum(1 for slot in slots.values() if slot.no_match or slot.spoken == "?")
-            if sample.literal_chars == 0 and unresolved:
-                continue  # a bare "{Slot}" sample only counts when the words are a known value
-            score = (-unresolved, sample.literal_chars, -len(slots))
-            if best is None or score > best[0]:
+            for pattern in sample.patterns:
+                found = pattern.match(text)
+                if not found:
+                    continue
+                slots = {
+                    name: self._slot(sample.intent, name, found.group(name).strip())
+                    for name in sample.slot_names
+                }
+                unresolved = sum(
+                    1 for slot in slots.values() if slot.no_match or slot.spoken == "?"
+                )
+                if unresolved and sample.literal_chars < MIN_LITERAL_FOR_UNKNOWN_VALUE:
+                    continue
+                score = (-unresolved, sample.literal_chars, -len(slots))
                 declared = MappingProxyType(dict(self.intent_slots[sample.intent]))
-                best = (score, IntentMatch(sample.intent, slots, declared, sample.text))
-        return best[1] if best else None
+                yield score, IntentMatch(sample.intent, slots, declared, sample.text)
 
     def fallback(self) -> IntentMatch:
         declared = self.intent_slots.get("AMAZON.FallbackIntent", {})
