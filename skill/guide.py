@@ -44,7 +44,8 @@ class Guide:
         context = MUSCLE if key in {"identify", "choose_muscle", "unknown_muscle"} else None
         if key in {"ask_medicine", "medications"}:
             context = MEDICINE
-        if key in {"anything_else", "no_offer"}:
+        if key == "anything_else" or self.content.answer(key).yes == "anything_else":
+            # "Anything else?": "no" now means goodbye.
             context = ANYTHING_ELSE
         return from_answer(self.content, key, context=context, **values)
 
@@ -239,6 +240,12 @@ class Guide:
         if condition.unknown:
             return self.answer("unknown_condition", condition=condition.echo)
         return self.answer("causes")
+
+    def exercise(self, kind: SlotReading) -> Reply:
+        return self.answer("exercise.yoga" if kind.id == "yoga" else "exercise")
+
+    def massage(self, kind: SlotReading) -> Reply:
+        return self.answer("massage.professional" if kind.id == "professional" else "massage")
 
     def nutrition(self, nutrient: SlotReading) -> Reply:
         if nutrient.id and f"nutrition.{nutrient.id}" in self.content.answers:

@@ -46,13 +46,15 @@ CONTRACT_SLOTS = {
     "CauseIntent": {"Condition": "ConditionType"},
     "MedicationIntent": {"Medication": "MedicationType"},
     "ReliefIntent": {},
-    "ExerciseIntent": {},
-    "MassageIntent": {},
+    "ExerciseIntent": {"Exercise": "ExerciseType"},
+    "MassageIntent": {"MassageKind": "MassageType"},
     "HeatIntent": {},
     "NutritionIntent": {"Nutrient": "NutrientType"},
     "HydrationIntent": {},
     "SleepIntent": {},
     "DoctorIntent": {},
+    "EmergencyIntent": {},
+    "ClotIntent": {},
     "BedtimeRoutineIntent": {},
     "HoldTimeIntent": {"Seconds": "AMAZON.NUMBER", "Change": "HoldChangeType"},
     "NightModeIntent": {},
@@ -94,6 +96,8 @@ BUILT_IN_WORDS = {
 # Slot type -> the exact set of value ids the handlers route on.
 CONTRACT_IDS = {
     "MuscleType": {"hamstring", "quadriceps"},
+    "ExerciseType": {"yoga", "walking"},
+    "MassageType": {"professional", "foam_roller"},
     "PositionType": {"lying", "seated", "standing"},
     "ConditionType": {
         "pregnancy",

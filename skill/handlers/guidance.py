@@ -12,12 +12,12 @@ from .base import Deps, IntentHandler
 
 #: Intents answered by one content entry each.
 TOPICS: Mapping[str, str] = MappingProxyType({
-    "ExerciseIntent": "exercise",
-    "MassageIntent": "massage",
     "HeatIntent": "heat",
     "HydrationIntent": "hydration",
     "SleepIntent": "sleep",
     "DoctorIntent": "doctor",
+    "EmergencyIntent": "emergency",
+    "ClotIntent": "clot",
 })
 
 
@@ -34,6 +34,12 @@ def handlers(deps: Deps) -> list[AbstractRequestHandler]:
         ),
         IntentHandler(
             deps, "CauseIntent", lambda hi, _s: guide.cause(read_slot(hi, "Condition"))
+        ),
+        IntentHandler(
+            deps, "ExerciseIntent", lambda hi, _s: guide.exercise(read_slot(hi, "Exercise"))
+        ),
+        IntentHandler(
+            deps, "MassageIntent", lambda hi, _s: guide.massage(read_slot(hi, "MassageKind"))
         ),
         IntentHandler(
             deps, "NutritionIntent", lambda hi, _s: guide.nutrition(read_slot(hi, "Nutrient"))
