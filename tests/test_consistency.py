@@ -190,9 +190,13 @@ def test_every_muscle_has_an_answer_and_a_routine(content: Content) -> None:
         assert routine_id in content.routines
 
 
-def test_positions_and_hold_changes_are_the_ones_the_guide_reads() -> None:
+def test_slot_ids_the_guide_reads_by_name(content: Content) -> None:
+    """Types the guide routes on by id: every id it knows is in the model, and answered."""
     assert _type_ids("PositionType") == {"lying", "seated", "standing"}
     assert _type_ids("HoldChangeType") == {"longer", "shorter"}
+    assert "yoga" in _type_ids("ExerciseType") and "exercise.yoga" in content.answers
+    assert "professional" in _type_ids("MassageType")
+    assert "massage.professional" in content.answers
 
 
 def test_every_if_yes_target_exists(content: Content) -> None:

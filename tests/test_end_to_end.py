@@ -314,12 +314,6 @@ def test_an_error_is_an_apology_that_keeps_the_session(
     assert "[quiet voice]" not in said(response), "the half-done change was not stored"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ApologyHandler restores the attributes the request carried, but respond() then "
-    "records the apology as the turn: offer, context and last are replaced, so after an error "
-    "inside a routine 'yes' means 'what else?' instead of the next step",
-)
 def test_an_error_leaves_the_session_attributes_as_sent(
     talk: E.Conversation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -329,6 +323,9 @@ def test_an_error_leaves_the_session_attributes_as_sent(
     response = talk.intent("MedicationIntent", {"Medication": E.resolved("lasix", "lasix")})
     assert "something went wrong" in said(response).lower()
     assert E.attributes(response) == sent
+    monkeypatch.undo()
+    response = talk.intent("AMAZON.YesIntent")
+    assert keys(response) == ["routine.hamstring_lying.1"], "yes still means the next step"
 
 
 def test_an_error_at_launch_is_an_apology(user: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -138,6 +138,24 @@ def test_nutrition(guide: Guide, nutrient: SlotReading, key: str) -> None:
     assert guide.nutrition(nutrient).keys == (key,)
 
 
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [(known("yoga"), "exercise.yoga"), (known("walking"), "exercise"), (NOTHING, "exercise"),
+     (unknown("swimming"), "exercise")],
+)
+def test_exercise(guide: Guide, kind: SlotReading, key: str) -> None:
+    assert guide.exercise(kind).keys == (key,)
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [(known("professional"), "massage.professional"), (known("foam_roller"), "massage"),
+     (NOTHING, "massage")],
+)
+def test_massage(guide: Guide, kind: SlotReading, key: str) -> None:
+    assert guide.massage(kind).keys == (key,)
+
+
 def test_medication_disclaimer_once(guide: Guide) -> None:
     state = FakeState()
     first = guide.medication(state, known("lasix"))
