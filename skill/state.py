@@ -19,7 +19,7 @@ from typing import Any
 from ask_sdk_core.handler_input import HandlerInput
 
 from .content import Content
-from .persistence.interceptors import user_state
+from .persistence.interceptors import store_available, user_state
 from .routine import Place, Settings
 
 SETTINGS = "settings"
@@ -66,7 +66,12 @@ class TurnState:
     def settings(self) -> Settings:
         if SETTINGS in self.session:
             return Settings.from_dict(self.session[SETTINGS])
-        return Settings.from_dict(self.stored.get(SETTINGS))
+        settings = Settings.from_dict(self.stored.get(SETTINGS))
+        if store_available(self.handler_input) and self.handler_input.request_envelope.session:
+            # Carried in the session from now on, so a store failure later in this
+            # conversation does not silently fall back to the defaults.
+            self.session[SETTINGS] = settings.to_dict()
+        return settings
 
     @settings.setter
     def settings(self, settings: Settings) -> None:
