@@ -38,6 +38,7 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "routine": "seated hamstring stretch",
         "seconds": "45",
         "direction": "long",
+        "topic": "swimming",
     }
 )
 ROUTINE_TARGET = "routine:"

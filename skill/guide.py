@@ -242,9 +242,13 @@ class Guide:
         return self.answer("causes")
 
     def exercise(self, kind: SlotReading) -> Reply:
+        if kind.unknown:  # "does zinc help" shares its wording with other topics
+            return self.answer("unknown_topic", topic=kind.echo)
         return self.answer("exercise.yoga" if kind.id == "yoga" else "exercise")
 
     def massage(self, kind: SlotReading) -> Reply:
+        if kind.unknown:
+            return self.answer("unknown_topic", topic=kind.echo)
         return self.answer("massage.professional" if kind.id == "professional" else "massage")
 
     def nutrition(self, nutrient: SlotReading) -> Reply:

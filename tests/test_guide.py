@@ -141,7 +141,7 @@ def test_nutrition(guide: Guide, nutrient: SlotReading, key: str) -> None:
 @pytest.mark.parametrize(
     ("kind", "key"),
     [(known("yoga"), "exercise.yoga"), (known("walking"), "exercise"), (NOTHING, "exercise"),
-     (unknown("swimming"), "exercise")],
+     (unknown("swimming"), "unknown_topic")],
 )
 def test_exercise(guide: Guide, kind: SlotReading, key: str) -> None:
     assert guide.exercise(kind).keys == (key,)
