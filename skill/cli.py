@@ -79,7 +79,10 @@ class _AudioWriter:
         self.err.write(f"  [audio {report.path}: {report.seconds:.1f} s]\n")
 
 
-def run_say(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run_say(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     device = _device(args)
     words = " ".join(args.words)
     turn = device.hear(words)
@@ -140,7 +143,10 @@ def read_replay(path: Path) -> list[str]:
     return inputs
 
 
-def run_chat(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run_chat(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     device = _device(args)
     audio = _AudioWriter(args.audio, folder=True, err=err)
     if args.replay:
@@ -153,7 +159,9 @@ def run_chat(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = s
     return converse(device, _typed_lines(out), out, ssml=args.ssml, audio=audio)
 
 
-def run_serve(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run_serve(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     from .web.server import run_server
 
     run_server(args.host, args.port, verify=not args.no_verify, skill_id=args.skill_id)
@@ -161,8 +169,9 @@ def run_serve(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = 
 
 
 def run_package(
-    args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     from .packaging import build_lambda_zip
 
     report = build_lambda_zip(args.output)
@@ -171,8 +180,9 @@ def run_package(
 
 
 def run_skill_package(
-    args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     from .manifest import check_skill_package, sync_skill_package
 
     report = sync_skill_package(check=args.check)

@@ -156,7 +156,7 @@ def render(parts: Sequence[Part], voice: Voice = Voice()) -> str:
     if len(ssml) >= MAX_SSML_CHARS:
         raise SpeechLimitError(f"SSML is {len(ssml)} characters; the limit is {MAX_SSML_CHARS}")
     seconds = planned_seconds(ssml)
-    if seconds > MAX_RESPONSE_SECONDS:
+    if seconds > MAX_RESPONSE_SECONDS + 1e-6:
         raise SpeechLimitError(f"speech would last {seconds:.0f} s; the limit is 90 s")
     return ssml
 

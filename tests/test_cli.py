@@ -75,12 +75,6 @@ def test_main_returns_zero(tmp_path: Path) -> None:
     assert cli.main(["say", "what should i drink", "--db", str(tmp_path / "db")]) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_say/run_chat take `out: TextIO = sys.stdout` as a default argument, bound when "
-    "skill.cli is imported, so main() keeps writing to that stream after sys.stdout is "
-    "redirected (capsys, contextlib.redirect_stdout) and prints nothing there",
-)
 def test_main_prints_to_the_current_stdout(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,12 +22,13 @@ MAX_DIGITS = 9
 
 def parse_number(text: str) -> int | None:
     """``"45"``, ``"forty five"``, ``"a hundred"`` -> int; ``None`` if it is not a number."""
+    stripped = text.strip()
+    if stripped.lstrip("-").isdigit() and stripped.count("-") <= 1:
+        digits = stripped.lstrip("-")
+        return int(stripped) if len(digits) <= MAX_DIGITS else None
     words = text.lower().replace("-", " ").replace(",", " ").split()
     if not words:
         return None
-    if len(words) == 1 and words[0].lstrip("-").isdigit():
-        digits = words[0]
-        return int(digits) if len(digits.lstrip("-")) <= MAX_DIGITS else None
     total, current, seen = 0, 0, False
     for word in words:
         if word == "and" and seen:
