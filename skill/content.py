@@ -43,6 +43,8 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
 )
 ROUTINE_TARGET = "routine:"
 _WORD = re.compile(r"[\w']+")
+#: libyaml's safe loader where PyYAML was built with it (ten times faster at start-up).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ContentError(ValueError):
@@ -138,7 +140,7 @@ def default_content_root() -> Path:
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         with path.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            data = yaml.load(handle, Loader=_SAFE_LOADER)
     except (OSError, yaml.YAMLError) as error:
         raise ContentError(f"{path.name}: cannot read: {error}") from error
     if data is None:

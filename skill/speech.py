@@ -20,7 +20,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from xml.sax.saxutils import escape as _xml_escape
 
 MAX_SSML_CHARS = 8000
 MAX_BREAK_SECONDS = 10.0
@@ -61,8 +60,18 @@ class Voice:
 
 
 def escape(text: str) -> str:
-    """Escape text for SSML: ``& < > " '``. The SDK's ``speak()`` does not."""
-    return _xml_escape(text, {'"': "&quot;", "'": "&apos;"})
+    """Escape text for SSML: ``& < > " '``. The SDK's ``speak()`` does not.
+
+    Plain replaces: ``xml.sax.saxutils`` would pull ``urllib`` and ``email`` into every cold
+    start for the same five substitutions.
+    """
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&apos;")
+    )
 
 
 def _format_seconds(seconds: float) -> str:
@@ -146,6 +155,10 @@ def render(parts: Sequence[Part], voice: Voice = Voice()) -> str:
             body.append(escape(part))
             previous_was_pause = False
     inner = " ".join(body)
+    rate = NIGHT_RATE if voice.night else 1.0
+    seconds = sum(
+        part.seconds if isinstance(part, Pause) else spoken_seconds(part, rate) for part in merged
+    )
     if voice.night:
         inner = (
             '<amazon:effect name="whispered">'
@@ -155,7 +168,6 @@ def render(parts: Sequence[Part], voice: Voice = Voice()) -> str:
     ssml = f"<speak>{inner}</speak>"
     if len(ssml) >= MAX_SSML_CHARS:
         raise SpeechLimitError(f"SSML is {len(ssml)} characters; the limit is {MAX_SSML_CHARS}")
-    seconds = planned_seconds(ssml)
     if seconds > MAX_RESPONSE_SECONDS + 1e-6:
         raise SpeechLimitError(f"speech would last {seconds:.0f} s; the limit is 90 s")
     return ssml
