@@ -97,22 +97,10 @@ marks = [("start", time.perf_counter(), rss())]
 def mark(name): marks.append((name, time.perf_counter(), rss()))
 import ask_sdk_core.skill_builder, ask_sdk_core.skill, ask_sdk_model
 mark("import ask-sdk-core and ask-sdk-model")
-import xml.sax.saxutils
-mark("import xml.sax.saxutils (pulls in urllib.request, http.client, email)")
 import yaml
 mark("import yaml")
 import skill.builder, skill.persistence.factory, skill.persistence.sqlite_store
 mark("import the project's modules")
-import glob
-files = sorted(glob.glob("content/en-US/*.yaml"))
-for path in files:
-    with open(path, encoding="utf-8") as handle:
-        yaml.load(handle, Loader=yaml.SafeLoader)
-mark("parse content YAML with yaml.SafeLoader (pure Python)")
-for path in files:
-    with open(path, encoding="utf-8") as handle:
-        yaml.load(handle, Loader=yaml.CSafeLoader)
-mark("parse content YAML with yaml.CSafeLoader (libyaml), for comparison")
 from skill.content import load_content
 content = load_content()
 mark("load_content() (as shipped)")
