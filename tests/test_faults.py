@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import envelopes as E
 import pytest
 from ask_sdk_model import RequestEnvelope
 
@@ -26,11 +27,6 @@ from skill.persistence.errors import StoreUnavailable
 from skill.persistence.memory_store import InMemoryPersistenceAdapter
 from skill.persistence.sqlite_store import TABLE, SqlitePersistenceAdapter
 from skill.routine import Settings
-
-try:
-    from tests import envelopes as E
-except ModuleNotFoundError:  # tests/ is not a package: pytest put it on sys.path
-    import envelopes as E  # type: ignore[no-redef]
 
 NOW = 1_700_000_000.0
 USER = "amzn1.ask.account.FAULTS"

@@ -24,7 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import envelopes as E
 import pytest
+from web_pki import (
+    NOW,
+    SKILL_ID,
+    CountingFetcher,
+    Pki,
+    fixed_clock,
+    make_pki,
+)
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from skill import speech
@@ -32,20 +41,6 @@ from skill.builder import build_skill
 from skill.content import load_content
 from skill.persistence.sqlite_store import TABLE, SqlitePersistenceAdapter
 from skill.web.server import create_app
-
-try:
-    from tests import envelopes as E
-    from tests.web_pki import NOW, SKILL_ID, CountingFetcher, Pki, fixed_clock, make_pki
-except ModuleNotFoundError:  # tests/ is not a package: pytest put it on sys.path
-    import envelopes as E  # type: ignore[no-redef]
-    from web_pki import (  # type: ignore[no-redef]
-        NOW,
-        SKILL_ID,
-        CountingFetcher,
-        Pki,
-        fixed_clock,
-        make_pki,
-    )
 
 REQUESTS_ENV = "CRAMP_HELPER_LOAD_REQUESTS"
 DEFAULT_REQUESTS = 2000

@@ -25,35 +25,21 @@ from ask_sdk_core.skill_builder import SkillBuilder
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 from flask import Flask
+from web_pki import (
+    CHAIN_URL,
+    NOW,
+    SKILL_ID,
+    CountingFetcher,
+    Pki,
+    encode,
+    envelope,
+    fixed_clock,
+    make_pki,
+)
 from werkzeug.serving import make_server
 
 from skill.web import sdk_import
 from skill.web.server import build_project_skill, create_app, create_default_app
-
-try:
-    from tests.web_pki import (
-        CHAIN_URL,
-        NOW,
-        SKILL_ID,
-        CountingFetcher,
-        Pki,
-        encode,
-        envelope,
-        fixed_clock,
-        make_pki,
-    )
-except ModuleNotFoundError:  # tests/ is not a package: pytest put it on sys.path
-    from web_pki import (  # type: ignore[no-redef]
-        CHAIN_URL,
-        NOW,
-        SKILL_ID,
-        CountingFetcher,
-        Pki,
-        encode,
-        envelope,
-        fixed_clock,
-        make_pki,
-    )
 
 BASE = "https://s3.amazonaws.com/echo.api/"
 EXPIRED_URL = BASE + "expired.pem"

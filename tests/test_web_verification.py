@@ -10,6 +10,19 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+from web_pki import (
+    CHAIN_URL,
+    NOW,
+    SKILL_ID,
+    CountingFetcher,
+    Pki,
+    encode,
+    envelope,
+    fixed_clock,
+    make_pki,
+)
 
 from skill.web.verification import (
     ApplicationIdVerifier,
@@ -23,34 +36,6 @@ from skill.web.verification import (
     load_default_roots,
     validate_cert_chain_url,
 )
-
-try:
-    from tests.web_pki import (
-        CHAIN_URL,
-        NOW,
-        SKILL_ID,
-        CountingFetcher,
-        Pki,
-        encode,
-        envelope,
-        fixed_clock,
-        make_pki,
-    )
-except ModuleNotFoundError:  # tests/ is not a package: pytest put it on sys.path
-    from web_pki import (  # type: ignore[no-redef]
-        CHAIN_URL,
-        NOW,
-        SKILL_ID,
-        CountingFetcher,
-        Pki,
-        encode,
-        envelope,
-        fixed_clock,
-        make_pki,
-    )
-
-from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_model import RequestEnvelope
 
 
 @pytest.fixture(scope="session")
