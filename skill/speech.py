@@ -34,6 +34,8 @@ NIGHT_RATE_PERCENT = round(NIGHT_RATE * 100)
 
 _AMAZON_NS = "urn:cramp-helper:amazon"
 _WORD = re.compile(r"[\w']+")
+#: Characters XML 1.0 cannot carry at all, escaped or not (control codes, lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BREAK_TIME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$")
 
 
@@ -66,7 +68,8 @@ def escape(text: str) -> str:
     start for the same five substitutions.
     """
     return (
-        text.replace("&", "&amp;")
+        _NOT_XML.sub("", text)
+        .replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace('"', "&quot;")
