@@ -49,7 +49,17 @@ def skill_builder(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
 ) -> CustomSkillBuilder:
-    content = load_checked_content(content)
+    """The one ordered handler list, over content loaded and checked here."""
+    return _builder(persistence_adapter, skill_id, load_checked_content(content), clock)
+
+
+def _builder(
+    persistence_adapter: AbstractPersistenceAdapter | None,
+    skill_id: str | None,
+    content: Content,
+    clock: Callable[[], float],
+) -> CustomSkillBuilder:
+    """The builder over content the caller has already checked."""
     deps = Deps(content=content, guide=Guide(content), clock=clock)
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
     builder.skill_id = skill_id
@@ -94,7 +104,7 @@ def build_lambda_handler(
     apology instead of an exception out of the function.
     """
     content = load_checked_content(content)
-    skill = build_skill(persistence_adapter, skill_id=skill_id, content=content, clock=clock)
+    skill = _builder(persistence_adapter, skill_id, content, clock).create()
     unreadable = unreadable_request_response(content)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
