@@ -12,12 +12,12 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import envelopes as E
 import pytest
 import yaml
 
@@ -301,35 +301,6 @@ def test_zip_leaves_out_what_lambda_provides_and_dev_tools(names: list[str]) -> 
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
-def _event(request: dict[str, Any], *, new: bool, attributes: dict | None = None) -> dict:
-    application = {"applicationId": "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"}
-    user = {"userId": "amzn1.ask.account.PACKAGING-TEST"}
-    return {
-        "version": "1.0",
-        "session": {
-            "new": new,
-            "sessionId": "amzn1.echo-api.session.packaging-test",
-            "application": application,
-            "attributes": attributes or {},
-            "user": user,
-        },
-        "context": {
-            "System": {
-                "application": application,
-                "user": user,
-                "device": {"deviceId": "device", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-            }
-        },
-        "request": {
-            "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-            "timestamp": "2026-01-01T03:00:00Z",
-            "locale": "en-US",
-            **request,
-        },
-    }
-
-
 _RUN_IN_LAMBDA = r"""
 import importlib.util, json, sys
 bundle = sys.argv[1]
@@ -396,32 +367,12 @@ def run_bundle(unpacked: Path, tmp_path_factory: pytest.TempPathFactory) -> Call
 
 
 def test_bundle_answers_launch_and_a_stretch_on_its_own(run_bundle: Callable) -> None:
-    stretch = {
-        "type": "IntentRequest",
-        "dialogState": "COMPLETED",
-        "intent": {
-            "name": "StretchIntent",
-            "confirmationStatus": "NONE",
-            "slots": {
-                "Muscle": {
-                    "name": "Muscle",
-                    "value": "back of my thigh",
-                    "confirmationStatus": "NONE",
-                    "resolutions": {
-                        "resolutionsPerAuthority": [
-                            {
-                                "authority": "amzn1.er-authority.echo-sdk.skill.MuscleType",
-                                "status": {"code": "ER_SUCCESS_MATCH"},
-                                "values": [{"value": {"name": "hamstring", "id": "hamstring"}}],
-                            }
-                        ]
-                    },
-                },
-                "Position": {"name": "Position", "confirmationStatus": "NONE"},
-            },
-        },
-    }
-    result = run_bundle([_event({"type": "LaunchRequest"}, new=True), _event(stretch, new=False)])
+    muscle = E.resolved("back of my thigh", "hamstring", slot_type="MuscleType")
+    events = [
+        E.launch(),
+        E.intent("StretchIntent", {"Muscle": muscle, "Position": None}, attributes={}),
+    ]
+    result = run_bundle(events)
 
     assert result["importable"] == []  # nothing outside the bundle: no boto3, flask or pytest
     launch, hold = (r["response"] for r in result["responses"])
