@@ -46,39 +46,31 @@ def timestamp(at: datetime | None = None) -> str:
 # --- slots -----------------------------------------------------------------------------------
 
 
-def resolved(spoken: str, value_id: str, name: str | None = None, *, slot_type: str = "T") -> Json:
-    """A custom-type slot that matched: ``spoken`` words resolved to canonical ``value_id``."""
+def _resolved_slot(spoken: str, slot_type: str, status: str, values: list[Json]) -> Json:
+    """A custom-type slot with one entity-resolution authority reporting ``status``."""
+    authority: Json = {
+        "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.{slot_type}",
+        "status": {"code": status},
+    }
+    if values:
+        authority["values"] = values
     return {
         "value": spoken,
         "confirmationStatus": "NONE",
         "source": "USER",
-        "resolutions": {
-            "resolutionsPerAuthority": [
-                {
-                    "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.{slot_type}",
-                    "status": {"code": "ER_SUCCESS_MATCH"},
-                    "values": [{"value": {"name": name or value_id, "id": value_id}}],
-                }
-            ]
-        },
+        "resolutions": {"resolutionsPerAuthority": [authority]},
     }
+
+
+def resolved(spoken: str, value_id: str, name: str | None = None, *, slot_type: str = "T") -> Json:
+    """A custom-type slot that matched: ``spoken`` words resolved to canonical ``value_id``."""
+    values = [{"value": {"name": name or value_id, "id": value_id}}]
+    return _resolved_slot(spoken, slot_type, "ER_SUCCESS_MATCH", values)
 
 
 def unresolved(spoken: str, *, slot_type: str = "T") -> Json:
     """A custom-type slot whose words are not one of the type's values."""
-    return {
-        "value": spoken,
-        "confirmationStatus": "NONE",
-        "source": "USER",
-        "resolutions": {
-            "resolutionsPerAuthority": [
-                {
-                    "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.{slot_type}",
-                    "status": {"code": "ER_SUCCESS_NO_MATCH"},
-                }
-            ]
-        },
-    }
+    return _resolved_slot(spoken, slot_type, "ER_SUCCESS_NO_MATCH", [])
 
 
 def _slot(name: str, spec: SlotSpec) -> Json:
