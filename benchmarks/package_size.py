@@ -1,4 +1,4 @@
-"""The Lambda bundle: ``skill.packaging.build_lambda_zip()``'s zip size and code folder."""
+"""The Lambda bundle: ``skill.tools.packaging.build_lambda_zip()``'s zip size and code folder."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _size_of(result: Any, directory: Path) -> int | None:
 def lambda_bundle(directory: Path) -> Bundle:
     """Build the bundle under ``directory`` (not the project's ``build/``) and measure it."""
     try:
-        from skill.packaging import build_lambda_zip  # type: ignore[import-not-found]
+        from skill.tools.packaging import build_lambda_zip  # type: ignore[import-not-found]
     except ImportError:
         return Bundle(None, NOT_AVAILABLE)
     parameters = inspect.signature(build_lambda_zip).parameters

@@ -280,7 +280,7 @@ def section_bundle_cold(report: Report, runs: int, state_dir: Path, code_dir: Pa
 
 def _bundle_python() -> str:
     try:
-        from skill.packaging import LAMBDA_PYTHON_VERSION  # type: ignore[import-not-found]
+        from skill.tools.packaging import LAMBDA_PYTHON_VERSION  # type: ignore[import-not-found]
     except ImportError:
         return "?"
     return str(LAMBDA_PYTHON_VERSION)

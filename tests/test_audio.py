@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from skill import audio, speech
+from skill import speech
 from skill.speech import Pause, Speech, Voice, paced_hold
+from skill.tools import audio
 
 needs_espeak = pytest.mark.skipif(
     not audio.espeak_available(), reason="espeak-ng is not installed (apt-get install espeak-ng)"

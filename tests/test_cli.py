@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from skill import cli
+from skill.tools import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +84,7 @@ def test_main_prints_to_the_current_stdout(
 
 def test_the_command_runs_as_a_program(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "skill.cli", "say", "how do i stretch my hamstring", "--db",
+        [sys.executable, "-m", "skill.tools.cli", "say", "how do i stretch my hamstring", "--db",
          str(tmp_path / "db")],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )
@@ -144,7 +144,7 @@ def test_bad_replay_file_prints_no_traceback(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text("{not json", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "skill.cli", "chat", "--replay", str(path), "--db",
+        [sys.executable, "-m", "skill.tools.cli", "chat", "--replay", str(path), "--db",
          str(tmp_path / "db")],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )

@@ -31,7 +31,6 @@ from skill.content import (
 from skill.guide import DEFAULT_ROUTINES, SEATED_HAMSTRING
 from skill.handlers.base import IntentHandler
 from skill.handlers.errors import UnknownIntentHandler
-from skill.local.model import InteractionModel, default_model_path
 from skill.persistence.memory_store import InMemoryPersistenceAdapter
 from skill.routine import Settings, step_parts
 from skill.speech import (
@@ -45,6 +44,7 @@ from skill.speech import (
     parse,
     planned_seconds,
 )
+from skill.tools.local.model import InteractionModel, default_model_path
 
 USER = "amzn1.ask.account.CONSISTENCY"
 APP = "amzn1.ask.skill.consistency"

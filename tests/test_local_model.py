@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
-from skill.local.model import BUILT_IN_PHRASES, InteractionModel, default_model_path, normalize
-from skill.local.numbers import parse_number
+from skill.tools.local.model import (
+    BUILT_IN_PHRASES,
+    InteractionModel,
+    default_model_path,
+    normalize,
+)
+from skill.tools.local.numbers import parse_number
 
 # --- Normalising ---------------------------------------------------------------------------------
 

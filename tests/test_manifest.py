@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from skill.manifest import (
+from skill.tools.manifest import (
     DISCLAIMER,
     PRIVACY_ANSWERS,
     check_skill_package,
@@ -221,7 +221,8 @@ def test_skill_package_model_is_the_source_model() -> None:
     report = sync_skill_package(ROOT, check=True)
     assert report.in_sync, (
         "skill-package/interactionModels/custom differs from interaction_model/: "
-        "run `cramp-helper skill-package` (skill.manifest.sync_skill_package) and commit the copy"
+        "run `cramp-helper skill-package` (skill.tools.manifest.sync_skill_package) "
+        "and commit the copy"
     )
     copied = json.loads(package_model_path(LOCALE, ROOT).read_text(encoding="utf-8"))
     assert copied == load_model(LOCALE, ROOT)

@@ -21,7 +21,7 @@ import envelopes as E
 import pytest
 import yaml
 
-from skill.packaging import (
+from skill.tools.packaging import (
     BUILD_DIR_NAME,
     CODE_DIR_NAME,
     LAMBDA_PYTHON_VERSION,

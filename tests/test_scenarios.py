@@ -73,9 +73,9 @@ from typing import Any
 import pytest
 import yaml
 
-from skill.local.device import LocalDevice, Turn
 from skill.speech import MAX_BREAK_SECONDS, MAX_RESPONSE_SECONDS, MAX_SSML_CHARS, Pause, parse
 from skill.speech import planned_seconds as planned
+from skill.tools.local.device import LocalDevice, Turn
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 #: Where the guide and the safety facts live, if present (they are not part of the package).

@@ -61,7 +61,7 @@ def _serve_command(port: int) -> list[str]:
     script = shutil.which("cramp-helper", path=str(Path(sys.executable).parent))
     if script:
         return [script, *arguments]
-    launcher = "import sys; from skill.cli import main; sys.exit(main(sys.argv[1:]))"
+    launcher = "import sys; from skill.tools.cli import main; sys.exit(main(sys.argv[1:]))"
     return [sys.executable, "-c", launcher, *arguments]
 
 

@@ -47,7 +47,7 @@ def normalize(text: str) -> str:
 
 
 def default_model_path(locale: str = "en-US") -> Path:
-    return Path(__file__).resolve().parents[2] / "interaction_model" / f"{locale}.json"
+    return Path(__file__).resolve().parents[3] / "interaction_model" / f"{locale}.json"
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class PackageReport:
 
 def project_root() -> Path:
     """The source tree this package was loaded from (``skill/``'s parent)."""
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def _distribution_key(name: str) -> str:

@@ -1,6 +1,6 @@
 """A pretend Echo: typed words in, the skill's response out, with the session kept as Alexa would.
 
-Words go through the interaction model (:mod:`skill.local.model`) into the request JSON Alexa
+Words go through the interaction model (:mod:`skill.tools.local.model`) into the request JSON Alexa
 sends, then through the same Lambda handler function that runs in AWS. The device opens a session
 for "open cramp helper", runs one-shot requests for "ask cramp helper ...", carries session
 attributes from each response into the next request, and closes the session when the skill does.
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..speech import readable
+from skill.speech import readable
+
 from . import envelopes
 from .model import IntentMatch, InteractionModel, normalize
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skill.local.model import InteractionModel
-from skill.packaging import project_root
+from skill.tools.local.model import InteractionModel
+from skill.tools.packaging import project_root
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ QUIT_WORDS = frozenset({".quit", ".exit"})
 
 def _device(args: argparse.Namespace) -> LocalDevice:
     """A local device wired to the same Lambda handler function that runs in AWS."""
-    from .builder import build_lambda_handler
-    from .persistence.factory import adapter_from_environment
+    from skill.builder import build_lambda_handler
+    from skill.persistence.factory import adapter_from_environment
 
     environ = dict(os.environ)
     if args.db:
@@ -162,7 +162,7 @@ def run_chat(
 def run_serve(
     args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    from .web.server import run_server
+    from skill.web.server import run_server
 
     run_server(args.host, args.port, verify=not args.no_verify, skill_id=args.skill_id)
     return 0
@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    from .content import ContentError
+    from skill.content import ContentError
 
     try:
         return int(args.run(args))
