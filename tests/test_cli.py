@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from skill.tools import cli
+from skill.tools.paths import project_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = project_root()
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:

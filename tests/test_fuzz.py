@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import envelopes as E
 import pytest
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model import RequestEnvelope
@@ -36,6 +35,7 @@ from skill.builder import build_lambda_handler, build_skill
 from skill.content import load_content
 from skill.persistence.keys import user_id_partition_keygen
 from skill.speech import MAX_SSML_CHARS, parse
+from skill.tools import envelopes as E
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "interaction_model" / "en-US.json"
 MODEL = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]

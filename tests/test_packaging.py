@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import envelopes as E
 import pytest
 import yaml
 
+from skill.tools import envelopes as E
 from skill.tools.packaging import (
     BUILD_DIR_NAME,
     CODE_DIR_NAME,
@@ -34,8 +34,9 @@ from skill.tools.packaging import (
     pip_install_command,
     write_zip,
 )
+from skill.tools.paths import project_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = project_root()
 MAX_ZIP_BYTES = 5 * 1024 * 1024
 LAMBDA_RUNTIME = f"python{LAMBDA_PYTHON_VERSION}"
 

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from skill.tools.paths import project_root
+
 log = logging.getLogger(__name__)
 
 #: Matches ``Runtime`` in template.yaml and ``userConfig.runtime`` in ask-resources.json.
@@ -64,11 +66,6 @@ class PackageReport:
     files: int
     #: The unpacked code folder, as uploaded by ``ask deploy`` / ``sam deploy``.
     code_dir: Path
-
-
-def project_root() -> Path:
-    """The source tree this package was loaded from (``skill/``'s parent)."""
-    return Path(__file__).resolve().parents[2]
 
 
 def _distribution_key(name: str) -> str:
@@ -299,6 +296,5 @@ __all__ = [
     "bundle_files",
     "lambda_requirements",
     "pip_install_command",
-    "project_root",
     "write_zip",
 ]
