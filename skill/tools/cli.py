@@ -174,8 +174,8 @@ def run_package(
     out, err = out or sys.stdout, err or sys.stderr
     from .packaging import build_lambda_zip
 
-    report = build_lambda_zip(args.output)
-    out.write(f"{report.path}: {report.size_bytes / 1_000_000:.2f} MB, {report.files} files\n")
+    report = build_lambda_zip(args.output, python=args.python, bytecode=not args.no_bytecode)
+    out.write(report.describe() + "\n")
     return 0
 
 
@@ -230,6 +230,12 @@ def parser() -> argparse.ArgumentParser:
 
     package = commands.add_parser("package", help="build the AWS Lambda zip")
     package.add_argument("--output", type=Path, help="where to write the zip")
+    package.add_argument(
+        "--python",
+        help="a Python 3.12 to compile the bundle's bytecode with "
+        "(default: $CRAMP_HELPER_LAMBDA_PYTHON, else python3.12 on PATH)",
+    )
+    package.add_argument("--no-bytecode", action="store_true", help="ship no compiled bytecode")
     package.set_defaults(run=run_package)
 
     skill_package = commands.add_parser(
@@ -248,11 +254,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from skill.content import ContentError
 
+    from .packaging import PackagingError
+
     try:
         return int(args.run(args))
     except ContentError as error:
         sys.stderr.write(f"cramp-helper: content error: {error}\n")
         return 2
+    except PackagingError as error:
+        sys.stderr.write(f"cramp-helper: package: {error}\n")
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into something that stopped reading
