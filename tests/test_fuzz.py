@@ -22,7 +22,6 @@ import json
 import logging
 import math
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,8 +35,9 @@ from skill.content import load_content
 from skill.persistence.keys import user_id_partition_keygen
 from skill.speech import MAX_SSML_CHARS, parse
 from skill.tools import envelopes as E
+from skill.tools.paths import interaction_model_path
 
-MODEL_PATH = Path(__file__).resolve().parents[1] / "interaction_model" / "en-US.json"
+MODEL_PATH = interaction_model_path("en-US")
 MODEL = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
 INTENTS: dict[str, dict[str, str]] = {
     intent["name"]: {slot["name"]: slot["type"] for slot in intent.get("slots", [])}

@@ -22,10 +22,11 @@ from skill.persistence.errors import StoreUnavailable
 from skill.persistence.factory import adapter_from_environment, default_sqlite_path
 from skill.persistence.sqlite_store import SqlitePersistenceAdapter
 from skill.tools import envelopes as E
+from skill.tools.paths import project_root
 
 APP_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 TABLE = "cramp-helper-test"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = project_root()
 
 
 def make_envelope(user_id: str) -> RequestEnvelope:
