@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .local.device import LocalDevice, Turn
+from .local.device import LOCAL_USER_ID, LocalDevice, Turn
 from .local.model import InteractionModel
 
 PROMPT = "you> "
@@ -203,7 +203,7 @@ def parser() -> argparse.ArgumentParser:
 
     def local(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--db", type=Path, help="SQLite file for settings (default: per user)")
-        sub.add_argument("--user", default="amzn1.ask.account.LOCAL", help="Alexa user id")
+        sub.add_argument("--user", default=LOCAL_USER_ID, help="Alexa user id")
         sub.add_argument("--ssml", action="store_true", help="print the SSML Alexa is sent")
 
     say = commands.add_parser("say", help="say one thing, print what Alexa would say")

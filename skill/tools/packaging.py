@@ -440,17 +440,15 @@ def _bytecode_interpreter(python: str | None, bytecode: bool) -> tuple[str | Non
     """
     if not bytecode:
         return None, "bytecode not asked for"
-    if python is None and not os.environ.get(ENV_LAMBDA_PYTHON, "").strip():
+    named = python or os.environ.get(ENV_LAMBDA_PYTHON, "").strip()
+    if not named:
         return find_lambda_python()
-    if python is None:
-        python, _ = find_lambda_python()
-        assert python is not None  # named by the environment
-    found = interpreter_version(python)
+    found = interpreter_version(named)
     if found != LAMBDA_PYTHON_VERSION:
         raise PackagingError(
-            f"{python} is Python {found}; the bundle is for {LAMBDA_PYTHON_VERSION}"
+            f"{named} is Python {found}; the bundle is for {LAMBDA_PYTHON_VERSION}"
         )
-    return python, ""
+    return named, ""
 
 
 def build_lambda_zip(

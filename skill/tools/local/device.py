@@ -46,6 +46,7 @@ def slot_specs(match: IntentMatch, skill_id: str) -> dict[str, envelopes.SlotSpe
             specs[name] = envelopes.unresolved(slot.spoken, slot_type=slot.type, skill_id=skill_id)
     return specs
 
+
 @dataclass(frozen=True)
 class Turn:
     """One exchange: what was heard, the request sent, the response, and how it sounds."""
