@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+#: Defaults: a placeholder skill, user and device (any caller may name its own).
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000001"
 USER_ID = "amzn1.ask.account.TEST-USER"
 DEVICE_ID = "amzn1.ask.device.TEST-DEVICE"
@@ -33,7 +34,6 @@ LOCALE = "en-US"
 Json = dict[str, Any]
 #: A slot as given to :func:`intent`: a slot dict, a plain value, or ``None`` for "not filled".
 SlotSpec = Json | str | None
-
 
 
 def new_id(kind: str) -> str:
