@@ -23,14 +23,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.workload import TESTS_DIR  # noqa: F401  (puts tests/ on sys.path)
-
 APPS = ("project", "project-sqlite", "floor", "bare")
 
 
 def _verification(pki_dir: Path) -> dict[str, Any]:
     from cryptography import x509
-    from web_pki import CHAIN_URL, SKILL_ID, CountingFetcher, fixed_clock
+
+    from tests.web_pki import CHAIN_URL, SKILL_ID, CountingFetcher, fixed_clock
 
     chain = (pki_dir / "chain.pem").read_bytes()
     root = x509.load_pem_x509_certificate((pki_dir / "root.pem").read_bytes())

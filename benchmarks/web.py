@@ -46,7 +46,8 @@ class Throughput:
 def write_pki(directory: Path) -> object:
     """Make the test PKI; write the chain and the trusted root for the server; return it."""
     from cryptography.hazmat.primitives import serialization
-    from web_pki import make_pki
+
+    from tests.web_pki import make_pki
 
     pki = make_pki()
     (directory / "chain.pem").write_bytes(pki.chain)
@@ -55,7 +56,7 @@ def write_pki(directory: Path) -> object:
 
 
 def signed_requests(app: str, pki: object, users: int = 64) -> list[Request]:
-    from web_pki import NOW
+    from tests.web_pki import NOW
 
     if app == "floor":
         events = [workload.floor_intent(at=NOW)]

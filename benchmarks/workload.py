@@ -1,24 +1,14 @@
-"""The requests every benchmark sends, built with the tests' envelope helpers.
-
-``tests/`` is not a package, so its directory is put on ``sys.path`` here, once, for
-``tests/envelopes.py`` and ``tests/web_pki.py``.
+"""The requests every benchmark sends, built with the project's one envelope builder
+(:mod:`skill.tools.envelopes`).
 """
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-TESTS_DIR = ROOT / "tests"
-if str(TESTS_DIR) not in sys.path:
-    sys.path.insert(0, str(TESTS_DIR))
-
-import envelopes as E  # noqa: E402
-
-from benchmarks.floor_skill import INTENT_NAME  # noqa: E402
+from benchmarks.floor_skill import INTENT_NAME
+from skill.tools import envelopes as E
 
 Json = dict[str, Any]
 

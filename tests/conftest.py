@@ -23,8 +23,7 @@ os.environ.pop("CRAMP_HELPER_SKILL_ID", None)
 from skill.builder import build_lambda_handler  # noqa: E402
 from skill.content import Content, load_content  # noqa: E402
 from skill.persistence.memory_store import InMemoryPersistenceAdapter  # noqa: E402
-from skill.tools.local.device import LocalDevice  # noqa: E402
-from skill.tools.local.envelopes import LOCAL_USER_ID  # noqa: E402
+from skill.tools.local.device import LOCAL_USER_ID, LocalDevice  # noqa: E402
 from skill.tools.local.model import InteractionModel  # noqa: E402
 
 #: 2023-11-14 22:13:20 UTC: a fixed "now" for every device, moved only by the tests.

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from skill.tools import cli
+from skill.tools.paths import project_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = project_root()
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:
@@ -194,3 +195,19 @@ def test_broken_content_is_reported_not_raised(
     code = cli.main(["say", "hello", "--db", str(tmp_path / "db")])
     assert code == 2
     assert "cramp-helper: content error: answers.yaml" in capsys.readouterr().err
+
+
+# --- package -------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.version_info[:2] == (3, 12), reason="needs a Python other than Lambda's")
+def test_package_refuses_an_interpreter_of_another_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "bundle.zip"
+    code = cli.main(["package", "--output", str(output), "--python", sys.executable])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert f"is Python {sys.version_info.major}.{sys.version_info.minor}" in error
+    assert "the bundle is for 3.12" in error
+    assert not output.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -44,6 +45,7 @@ from skill.speech import (
     parse,
     planned_seconds,
 )
+from skill.tools import envelopes as E
 from skill.tools.local.model import InteractionModel, default_model_path
 
 USER = "amzn1.ask.account.CONSISTENCY"
@@ -51,38 +53,17 @@ APP = "amzn1.ask.skill.consistency"
 
 
 def _envelope(intent: str, slots: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "version": "1.0",
-        "session": {
-            "new": False,
-            "sessionId": "amzn1.echo-api.session.consistency",
-            "application": {"applicationId": APP},
-            "attributes": {},
-            "user": {"userId": USER},
-        },
-        "context": {
-            "System": {
-                "application": {"applicationId": APP},
-                "user": {"userId": USER},
-                "device": {"deviceId": "device", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-            }
-        },
-        "request": {
-            "type": "IntentRequest",
-            "requestId": "amzn1.echo-api.request.consistency",
-            "timestamp": "2024-01-01T00:00:00Z",
-            "locale": "en-US",
-            "intent": {
-                "name": intent,
-                "confirmationStatus": "NONE",
-                "slots": {
-                    name: {"name": name, "confirmationStatus": "NONE"} for name in (slots or {})
-                },
-            },
-        },
-    }
-
+    """An IntentRequest with the named slots declared and empty (the values are not sent)."""
+    return E.intent(
+        intent,
+        {name: None for name in (slots or {})},
+        user_id=USER,
+        application_id=APP,
+        attributes={},
+        new=False,
+        session_id="amzn1.echo-api.session.consistency",
+        at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
 
 def _type_ids(type_name: str) -> set[str]:
     data = json.loads(default_model_path().read_text(encoding="utf-8"))

@@ -22,8 +22,9 @@ from skill.content import (
     load_content,
     word_count,
 )
+from skill.tools.paths import project_root
 
-CONTENT_ROOT = Path(__file__).resolve().parent.parent / "content"
+CONTENT_ROOT = project_root() / "content"
 
 Edit = Callable[[dict[str, Any]], None]
 

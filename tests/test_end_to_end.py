@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import envelopes as E
 import pytest
 
 import lambda_handler
@@ -21,6 +20,7 @@ from skill.guide import Guide
 from skill.routine import Settings
 from skill.speech import parse, readable
 from skill.state import TurnState
+from skill.tools import envelopes as E
 
 Json = dict[str, Any]
 

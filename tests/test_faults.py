@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import envelopes as E
 import pytest
 from ask_sdk_model import RequestEnvelope
 
@@ -27,6 +26,7 @@ from skill.persistence.errors import StoreUnavailable
 from skill.persistence.memory_store import InMemoryPersistenceAdapter
 from skill.persistence.sqlite_store import TABLE, SqlitePersistenceAdapter
 from skill.routine import Settings
+from skill.tools import envelopes as E
 
 NOW = 1_700_000_000.0
 USER = "amzn1.ask.account.FAULTS"

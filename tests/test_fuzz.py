@@ -22,10 +22,8 @@ import json
 import logging
 import math
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import envelopes as E
 import pytest
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model import RequestEnvelope
@@ -36,8 +34,10 @@ from skill.builder import build_lambda_handler, build_skill
 from skill.content import load_content
 from skill.persistence.keys import user_id_partition_keygen
 from skill.speech import MAX_SSML_CHARS, parse
+from skill.tools import envelopes as E
+from skill.tools.paths import interaction_model_path
 
-MODEL_PATH = Path(__file__).resolve().parents[1] / "interaction_model" / "en-US.json"
+MODEL_PATH = interaction_model_path("en-US")
 MODEL = json.loads(MODEL_PATH.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
 INTENTS: dict[str, dict[str, str]] = {
     intent["name"]: {slot["name"]: slot["type"] for slot in intent.get("slots", [])}

@@ -8,11 +8,12 @@ import itertools
 import json
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "interaction_model" / "en-US.json"
+from skill.tools.paths import interaction_model_path
+
+MODEL_PATH = interaction_model_path("en-US")
 
 MAIN_INTENTS = (
     "StretchIntent",

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import envelopes as E
 import pytest
 from web_pki import (
     NOW,
@@ -40,6 +39,7 @@ from skill import speech
 from skill.builder import build_skill
 from skill.content import load_content
 from skill.persistence.sqlite_store import TABLE, SqlitePersistenceAdapter
+from skill.tools import envelopes as E
 from skill.web.server import create_app
 
 REQUESTS_ENV = "CRAMP_HELPER_LOAD_REQUESTS"

@@ -25,8 +25,9 @@ from skill.tools.manifest import (
     split_example_phrase,
     sync_skill_package,
 )
+from skill.tools.paths import project_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = project_root()
 LOCALE = "en-US"
 #: What each example phrase must do, in order: launch, then one-shot requests to these intents.
 EXPECTED_PHRASE_TARGETS = (None, "StretchIntent", "MedicationIntent")
@@ -173,7 +174,11 @@ def test_built_in_slot_types_take_any_words(model: dict) -> None:
         ("Alexa, open cramp helper", ("launch", "")),
         ("alexa launch Cramp Helper.", ("launch", "")),
         ("Alexa, ask cramp helper what causes cramps?", ("one-shot", "what causes cramps")),
-        ("Alexa, ask cramp helper", None),
+        ("Alexa, ask cramp helper", ("launch", "")),
+        ("Alexa, talk to cramp helper", ("launch", "")),
+        ("Alexa, load the cramp helper", ("launch", "")),
+        ("Alexa, talk to cramp helper about leg cramps", ("one-shot", "about leg cramps")),
+        ("Alexa, open cramp helper what causes cramps", None),
         ("open cramp helper", None),
         ("Alexa, open cramp", None),
     ],

@@ -1,13 +1,16 @@
 """The Lambda bundle and the deployment descriptions (template.yaml, ask-resources.json).
 
 One real bundle is built for the whole module (pip downloads the Lambda wheels, or takes them
-from its cache), then unpacked and run in a fresh virtual environment holding nothing else.
+from its cache), then unpacked and run in a fresh virtual environment holding nothing else. Its
+bytecode is compiled when this machine has the runtime's Python; the compile step is also run
+with the running interpreter (its own version passed in), so both paths are tested everywhere.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import marshal
 import os
 import shutil
 import subprocess
@@ -17,27 +20,41 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import envelopes as E
 import pytest
 import yaml
 
+from skill.tools import envelopes as E
 from skill.tools.packaging import (
     BUILD_DIR_NAME,
     CODE_DIR_NAME,
+    ENV_LAMBDA_PYTHON,
     LAMBDA_PYTHON_VERSION,
+    LAMBDA_TASK_ROOT,
     PROVIDED_BY_LAMBDA,
     ZIP_TIMESTAMP,
     PackageReport,
+    PackagingError,
+    _bytecode_interpreter,
+    _copy_project,
     _prune_provided,
     build_lambda_zip,
+    bytecode_tag,
+    compile_bytecode,
+    find_lambda_python,
     lambda_requirements,
     pip_install_command,
     write_zip,
 )
+from skill.tools.paths import project_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = project_root()
 MAX_ZIP_BYTES = 5 * 1024 * 1024
+#: Bytecode for every module roughly doubles the files (about 5.4 MB in all).
+MAX_ZIP_BYTES_WITH_BYTECODE = 8 * 1024 * 1024
 LAMBDA_RUNTIME = f"python{LAMBDA_PYTHON_VERSION}"
+RUNNING_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+#: Top-level parts of the source tree that are tools or the web service, never the runtime.
+NOT_RUNTIME_PREFIXES = ("skill/tools/", "skill/web/")
 
 
 # --- template.yaml ---------------------------------------------------------------------------
@@ -219,11 +236,15 @@ def test_zip_is_reproducible_and_skips_caches(tmp_path: Path) -> None:
     (code / "pkg" / "__pycache__").mkdir(parents=True)
     (code / "pkg" / "__init__.py").write_text("x = 1\n")
     (code / "pkg" / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\0")
+    (code / "pkg" / "__pycache__" / "__init__.cpython-312.opt-1.pyc").write_bytes(b"\0")
+    (code / "pkg" / "__pycache__" / "__pycache__").mkdir()
+    (code / "pkg" / "__pycache__" / "__pycache__" / "x.cpython-312.pyc").write_bytes(b"\0")
+    (code / "pkg" / "stray.pyc").write_bytes(b"\0")
     (code / "b.py").write_text("")
     (code / "a.txt").write_text("a")
 
     first = tmp_path / "one.zip"
-    assert write_zip(code, first) == 3
+    assert write_zip(code, first) == 3  # only the runtime's own bytecode could go in
     os.utime(code / "a.txt", (0, 0))
     second = tmp_path / "two.zip"
     write_zip(code, second)
@@ -234,6 +255,96 @@ def test_zip_is_reproducible_and_skips_caches(tmp_path: Path) -> None:
     assert [e.filename for e in entries] == ["a.txt", "b.py", "pkg/__init__.py"]
     assert {e.date_time for e in entries} == {ZIP_TIMESTAMP}
     assert {e.external_attr >> 16 for e in entries} == {0o100644}
+
+
+def test_zip_carries_the_runtime_bytecode_only(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    cache = code / "pkg" / "__pycache__"
+    cache.mkdir(parents=True)
+    (code / "pkg" / "__init__.py").write_text("x = 1\n")
+    for name in ("__init__.cpython-312.pyc", "__init__.cpython-311.pyc",
+                 "__init__.cpython-312.opt-1.pyc"):
+        (cache / name).write_bytes(b"\0")
+
+    output = tmp_path / "bundle.zip"
+    write_zip(code, output, "3.12")
+    with zipfile.ZipFile(output) as archive:
+        assert archive.namelist() == ["pkg/__init__.py", "pkg/__pycache__/__init__.cpython-312.pyc"]
+
+
+# --- what goes in: the runtime, not its tools ------------------------------------------------
+
+
+def test_project_copy_is_the_runtime_only(tmp_path: Path) -> None:
+    _copy_project(ROOT, tmp_path)
+    copied = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py")}
+    assert "lambda_handler.py" in copied
+    assert "skill/builder.py" in copied and "skill/persistence/factory.py" in copied
+    assert [c for c in copied if c.startswith(NOT_RUNTIME_PREFIXES)] == []
+    assert (ROOT / "skill" / "tools" / "packaging.py").is_file()  # they exist, but stay out
+
+
+# --- bytecode ----------------------------------------------------------------------------------
+
+
+def test_without_the_runtime_python_there_is_no_interpreter_and_a_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENV_LAMBDA_PYTHON, raising=False)
+    python, reason = find_lambda_python(search_path=str(tmp_path))
+    assert python is None
+    assert LAMBDA_RUNTIME in reason and ENV_LAMBDA_PYTHON in reason
+
+    # A name on PATH that does not run (a version manager's shim, say) is no interpreter either.
+    shim = tmp_path / LAMBDA_RUNTIME
+    shim.write_text("#!/bin/sh\necho 'python3.12: command not found' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    python, reason = find_lambda_python(search_path=str(tmp_path))
+    assert python is None
+    assert str(shim) in reason and ENV_LAMBDA_PYTHON in reason
+
+
+def test_without_the_runtime_python_the_build_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENV_LAMBDA_PYTHON, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert _bytecode_interpreter(None, bytecode=True) == (
+        None, f"no {LAMBDA_RUNTIME} on PATH and {ENV_LAMBDA_PYTHON} is not set"
+    )
+    assert _bytecode_interpreter(sys.executable, bytecode=False) == (
+        None, "bytecode not asked for"
+    )
+
+
+def test_an_interpreter_is_found_on_path_or_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENV_LAMBDA_PYTHON, raising=False)
+    named = f"python{RUNNING_VERSION}"
+    (tmp_path / named).symlink_to(sys.executable)
+    found = find_lambda_python(RUNNING_VERSION, search_path=str(tmp_path))
+    assert found == (str(tmp_path / named), "")
+    monkeypatch.setenv(ENV_LAMBDA_PYTHON, "/opt/python/bin/python3.12")
+    assert find_lambda_python(search_path=str(tmp_path)) == ("/opt/python/bin/python3.12", "")
+
+
+@pytest.mark.skipif(RUNNING_VERSION == LAMBDA_PYTHON_VERSION, reason="needs another version")
+def test_a_named_interpreter_of_another_version_is_refused_before_building(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(PackagingError, match=f"is Python {RUNNING_VERSION}"):
+        build_lambda_zip(tmp_path / "x.zip", build_dir=tmp_path / "build", python=sys.executable)
+    assert not (tmp_path / "build").exists()
+    monkeypatch.setenv(ENV_LAMBDA_PYTHON, sys.executable)
+    with pytest.raises(PackagingError, match=f"is Python {RUNNING_VERSION}"):
+        build_lambda_zip(tmp_path / "x.zip", build_dir=tmp_path / "build")
+    monkeypatch.setenv(ENV_LAMBDA_PYTHON, str(tmp_path / "no-such-python"))
+    with pytest.raises(PackagingError, match="cannot run"):
+        build_lambda_zip(tmp_path / "x.zip", build_dir=tmp_path / "build")
+    assert not (tmp_path / "build").exists()
+    with pytest.raises(PackagingError, match="bundle is for 9.99"):
+        compile_bytecode(tmp_path, sys.executable, "9.99")
 
 
 # --- one real build --------------------------------------------------------------------------
@@ -267,7 +378,8 @@ def test_report_describes_the_zip(bundle: PackageReport, names: list[str]) -> No
 
 
 def test_zip_is_small(bundle: PackageReport) -> None:
-    assert bundle.size_bytes < MAX_ZIP_BYTES
+    limit = MAX_ZIP_BYTES_WITH_BYTECODE if bundle.compiled_with else MAX_ZIP_BYTES
+    assert bundle.size_bytes < limit
 
 
 def test_zip_holds_the_skill_and_its_content(names: list[str]) -> None:
@@ -298,13 +410,36 @@ def test_zip_leaves_out_what_lambda_provides_and_dev_tools(names: list[str]) -> 
     for unwanted in ("tests", "pytest", "_pytest", "hypothesis", "moto", "cryptography", "bin"):
         assert unwanted not in tops
     assert "interaction_model" not in tops
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_zip_holds_no_tool_or_web_module(names: list[str]) -> None:
+    assert "skill/builder.py" in names
+    assert [n for n in names if n.startswith(NOT_RUNTIME_PREFIXES)] == []
+
+
+def test_bytecode_in_the_zip_is_what_the_report_says(
+    bundle: PackageReport, names: list[str]
+) -> None:
+    pycs = [n for n in names if n.endswith(".pyc")]
+    if bundle.compiled_with is None:
+        assert bundle.no_bytecode_reason
+        assert "no bytecode" in bundle.describe()
+        assert pycs == []
+        assert not [n for n in names if "__pycache__" in n]
+        return
+    tag = bytecode_tag()
+    assert {p.rsplit(".", 2)[-2] for p in pycs} == {tag}
+    sources = [n for n in names if n.startswith("skill/") and n.endswith(".py")]
+    for source in sources:
+        folder, _, module = source.rpartition("/")
+        assert f"{folder}/__pycache__/{module[:-3]}.{tag}.pyc" in names, source
 
 
 _RUN_IN_LAMBDA = r"""
 import importlib.util, json, sys
 bundle = sys.argv[1]
-missing = [m for m in ("boto3", "flask", "pytest") if importlib.util.find_spec(m)]
+unwanted = ("boto3", "flask", "pytest", "skill.tools", "skill.web")
+missing = [m for m in unwanted if importlib.util.find_spec(m)]
 import lambda_handler
 assert lambda_handler.__file__.startswith(bundle), lambda_handler.__file__
 responses = []
@@ -319,22 +454,16 @@ print(json.dumps({"importable": missing, "responses": responses}))
 
 
 def _lambda_python() -> str:
-    """The Lambda runtime's Python version if this machine has it, else the running one."""
-    candidate = shutil.which(LAMBDA_RUNTIME)
-    if candidate:
-        probe = subprocess.run([candidate, "-c", ""], capture_output=True, check=False)
-        if probe.returncode == 0:
-            return candidate
-    return sys.executable
+    """The Lambda runtime's Python if this machine has one, else the running one."""
+    found, _ = find_lambda_python()
+    return found or sys.executable
 
 
-@pytest.fixture(scope="module")
-def run_bundle(unpacked: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable:
-    """Run events through the unpacked bundle in a fresh venv with nothing installed."""
-    work = tmp_path_factory.mktemp("lambda-run")
+def _bundle_runner(unpacked: Path, base_python: str, work: Path) -> Callable:
+    """Run events through ``unpacked`` in a fresh venv of ``base_python`` with nothing installed."""
     venv = work / "venv"
     subprocess.run(
-        [_lambda_python(), "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60
+        [base_python, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60
     )
     python = venv / "bin" / "python"
 
@@ -366,15 +495,25 @@ def run_bundle(unpacked: Path, tmp_path_factory: pytest.TempPathFactory) -> Call
     return run
 
 
-def test_bundle_answers_launch_and_a_stretch_on_its_own(run_bundle: Callable) -> None:
+@pytest.fixture(scope="module")
+def run_bundle(unpacked: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable:
+    """Run events through the unpacked bundle in a fresh venv with nothing installed."""
+    return _bundle_runner(unpacked, _lambda_python(), tmp_path_factory.mktemp("lambda-run"))
+
+
+def _launch_and_stretch() -> list[dict[str, Any]]:
     muscle = E.resolved("back of my thigh", "hamstring", slot_type="MuscleType")
-    events = [
+    return [
         E.launch(),
         E.intent("StretchIntent", {"Muscle": muscle, "Position": None}, attributes={}),
     ]
-    result = run_bundle(events)
 
-    assert result["importable"] == []  # nothing outside the bundle: no boto3, flask or pytest
+
+def test_bundle_answers_launch_and_a_stretch_on_its_own(run_bundle: Callable) -> None:
+    result = run_bundle(_launch_and_stretch())
+
+    # Nothing outside the bundle (no boto3, flask or pytest), and no tool or web module in it.
+    assert result["importable"] == []
     launch, hold = (r["response"] for r in result["responses"])
     assert launch["outputSpeech"]["type"] == "SSML"
     assert launch["outputSpeech"]["ssml"].startswith("<speak>")
@@ -386,3 +525,56 @@ def test_bundle_answers_launch_and_a_stretch_on_its_own(run_bundle: Callable) ->
     assert hold["shouldEndSession"] is False
     assert hold["reprompt"]["outputSpeech"]["ssml"]
     assert result["db"].is_file()  # the SQLite store worked from the bundle
+
+
+# --- the compile step, with the running interpreter as the "runtime" --------------------------
+
+
+def _compiled_copy(code_dir: Path, target: Path) -> Path:
+    """A copy of the built code folder, compiled for the running interpreter, zipped."""
+    shutil.copytree(code_dir, target / "code", ignore=shutil.ignore_patterns("__pycache__"))
+    compile_bytecode(target / "code", sys.executable, RUNNING_VERSION)
+    output = target / "bundle.zip"
+    write_zip(target / "code", output, RUNNING_VERSION)
+    return output
+
+
+@pytest.fixture(scope="module")
+def compiled_zip(bundle: PackageReport, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _compiled_copy(bundle.code_dir, tmp_path_factory.mktemp("compiled"))
+
+
+def test_compiled_bundle_is_reproducible_byte_for_byte(
+    bundle: PackageReport, compiled_zip: Path, tmp_path: Path
+) -> None:
+    again = _compiled_copy(bundle.code_dir, tmp_path)  # another folder, another hash seed
+    assert again.read_bytes() == compiled_zip.read_bytes()
+
+
+def test_compiled_bundle_has_bytecode_for_every_module(compiled_zip: Path) -> None:
+    tag = bytecode_tag(RUNNING_VERSION)
+    with zipfile.ZipFile(compiled_zip) as archive:
+        names = set(archive.namelist())
+        sources = [n for n in names if n.endswith(".py") and n.startswith(("skill/", "lambda"))]
+        assert len(sources) > 10
+        for source in sources:
+            folder, _, module = source.rpartition("/")
+            cached = f"{folder}/__pycache__/{module[:-3]}.{tag}.pyc".lstrip("/")
+            assert cached in names, source
+        # Named as Lambda sees the file, whatever folder it was built in.
+        code = marshal.loads(archive.read(f"skill/__pycache__/speech.{tag}.pyc")[16:])
+    assert code.co_filename == f"{LAMBDA_TASK_ROOT}/skill/speech.py"
+
+
+def test_compiled_bundle_answers_from_its_bytecode(
+    compiled_zip: Path, tmp_path: Path
+) -> None:
+    unpacked = tmp_path / "task"
+    with zipfile.ZipFile(compiled_zip) as archive:
+        archive.extractall(unpacked)
+    # The pycs are trusted without reading the source: a broken source file changes nothing.
+    (unpacked / "skill" / "speech.py").write_text("raise SystemExit('source was compiled')\n")
+    result = _bundle_runner(unpacked, sys.executable, tmp_path / "run")(_launch_and_stretch())
+    launch, hold = (r["response"] for r in result["responses"])
+    assert launch["outputSpeech"]["ssml"].startswith("<speak>")
+    assert "hamstring" in hold["outputSpeech"]["ssml"].lower()

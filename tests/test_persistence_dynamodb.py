@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,31 +21,26 @@ from skill.persistence.dynamodb_store import DynamoDbPersistenceAdapter, from_dy
 from skill.persistence.errors import StoreUnavailable
 from skill.persistence.factory import adapter_from_environment, default_sqlite_path
 from skill.persistence.sqlite_store import SqlitePersistenceAdapter
+from skill.tools import envelopes as E
+from skill.tools.paths import project_root
 
 APP_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 TABLE = "cramp-helper-test"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = project_root()
 
 
 def make_envelope(user_id: str) -> RequestEnvelope:
-    event = {
-        "version": "1.0",
-        "context": {
-            "System": {"application": {"applicationId": APP_ID}, "user": {"userId": user_id}}
-        },
-        "request": {
-            "type": "IntentRequest",
-            "requestId": "amzn1.echo-api.request.1",
-            "timestamp": "2025-11-23T12:00:00Z",
-            "locale": "en-US",
-            "intent": {"name": "AMAZON.HelpIntent", "confirmationStatus": "NONE"},
-        },
-    }
+    event = E.intent(
+        "AMAZON.HelpIntent",
+        user_id=user_id,
+        application_id=APP_ID,
+        in_session=False,
+        at=datetime(2025, 11, 23, 12, tzinfo=UTC),
+    )
     envelope: RequestEnvelope = DefaultSerializer().deserialize(
         json.dumps(event), "ask_sdk_model.RequestEnvelope"
     )
     return envelope
-
 
 def assert_plain(value: Any) -> None:
     """No Decimal (or any other non-JSON type) anywhere in ``value``."""

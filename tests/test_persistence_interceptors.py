@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from skill.persistence import (
     user_state,
 )
 from skill.persistence.interceptors import FORGOTTEN_KEY, SNAPSHOT_KEY, STORE_OK_KEY
+from skill.tools import envelopes as E
 
 APP_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 USER = "amzn1.ask.account.TESTUSER"
@@ -134,32 +136,15 @@ def build_lambda(adapter: AbstractPersistenceAdapter | None) -> Any:
 
 def event(intent: str, user_id: str = USER) -> dict[str, Any]:
     """A minimal real IntentRequest as Alexa sends it."""
-    return {
-        "version": "1.0",
-        "session": {
-            "new": False,
-            "sessionId": "amzn1.echo-api.session.1",
-            "application": {"applicationId": APP_ID},
-            "user": {"userId": user_id},
-            "attributes": {},
-        },
-        "context": {
-            "System": {
-                "application": {"applicationId": APP_ID},
-                "user": {"userId": user_id},
-                "device": {"deviceId": "amzn1.ask.device.1", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-            }
-        },
-        "request": {
-            "type": "IntentRequest",
-            "requestId": "amzn1.echo-api.request.1",
-            "timestamp": "2025-11-23T12:00:00Z",
-            "locale": "en-US",
-            "intent": {"name": intent, "confirmationStatus": "NONE"},
-        },
-    }
-
+    return E.intent(
+        intent,
+        user_id=user_id,
+        application_id=APP_ID,
+        attributes={},
+        new=False,
+        session_id="amzn1.echo-api.session.1",
+        at=datetime(2025, 11, 23, 12, tzinfo=UTC),
+    )
 
 def speech(result: dict[str, Any]) -> str:
     ssml: str = result["response"]["outputSpeech"]["ssml"]

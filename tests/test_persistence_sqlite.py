@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 from skill.persistence.errors import StoreUnavailable
 from skill.persistence.sqlite_store import TABLE, SqlitePersistenceAdapter
+from skill.tools import envelopes as E
 
 APP_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 STATE = {
@@ -32,33 +34,29 @@ STATE = {
 
 
 def make_envelope(user_id: str | None, *, session_user_id: str | None = None) -> RequestEnvelope:
-    """A real IntentRequest envelope, deserialised the way the SDK does it."""
-    system: dict[str, Any] = {"application": {"applicationId": APP_ID}}
-    if user_id is not None:
+    """A real IntentRequest envelope, deserialised the way the SDK does it.
+
+    ``user_id`` None leaves the user out of the context; the session (and its user) is there
+    only with ``session_user_id``.
+    """
+    event = E.intent(
+        "AMAZON.HelpIntent",
+        user_id=session_user_id or user_id or "",
+        application_id=APP_ID,
+        new=False,
+        session_id="amzn1.echo-api.session.1",
+        in_session=session_user_id is not None,
+        at=datetime(2025, 11, 23, 12, tzinfo=UTC),
+    )
+    system = event["context"]["System"]
+    if user_id is None:
+        del system["user"]
+    else:
         system["user"] = {"userId": user_id}
-    event: dict[str, Any] = {
-        "version": "1.0",
-        "context": {"System": system},
-        "request": {
-            "type": "IntentRequest",
-            "requestId": "amzn1.echo-api.request.1",
-            "timestamp": "2025-11-23T12:00:00Z",
-            "locale": "en-US",
-            "intent": {"name": "AMAZON.HelpIntent", "confirmationStatus": "NONE"},
-        },
-    }
-    if session_user_id is not None:
-        event["session"] = {
-            "new": False,
-            "sessionId": "amzn1.echo-api.session.1",
-            "application": {"applicationId": APP_ID},
-            "user": {"userId": session_user_id},
-        }
     envelope: RequestEnvelope = DefaultSerializer().deserialize(
         json.dumps(event), "ask_sdk_model.RequestEnvelope"
     )
     return envelope
-
 
 def same_json(a: Any, b: Any) -> bool:
     """Equal including types: 1, 1.0 and True differ."""

@@ -22,8 +22,9 @@ from skill.routine import (
     step_parts,
 )
 from skill.speech import Pause, render
+from skill.tools.paths import project_root
 
-CONTENT_ROOT = Path(__file__).resolve().parent.parent / "content"
+CONTENT_ROOT = project_root() / "content"
 NOW = 1_700_000_000.0
 
 

@@ -76,11 +76,12 @@ import yaml
 from skill.speech import MAX_BREAK_SECONDS, MAX_RESPONSE_SECONDS, MAX_SSML_CHARS, Pause, parse
 from skill.speech import planned_seconds as planned
 from skill.tools.local.device import LocalDevice, Turn
+from skill.tools.paths import project_root
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 #: Where the guide and the safety facts live, if present (they are not part of the package).
 GUIDE_DIR = Path(
-    os.environ.get("CRAMP_HELPER_GUIDE_DIR", Path(__file__).resolve().parents[2] / "shared")
+    os.environ.get("CRAMP_HELPER_GUIDE_DIR", project_root().parent / "shared")
 )
 
 CONVERSATION_FIELDS = frozenset({"name", "fact", "facts", "user", "xfail", "turns"})

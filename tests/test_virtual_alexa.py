@@ -32,8 +32,9 @@ import pytest
 
 from skill.builder import LambdaHandler, build_lambda_handler
 from skill.persistence.memory_store import InMemoryPersistenceAdapter
+from skill.tools.paths import project_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = project_root()
 PROJECT = ROOT / "tests" / "virtual_alexa"
 SCRIPT = PROJECT / "conversation.js"
 NODE = shutil.which("node")

@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from skill.tools import envelopes as E
+
 NOW = datetime(2030, 6, 1, 12, 0, 0, tzinfo=UTC)
 CHAIN_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-99.pem"
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000001"
@@ -225,34 +227,14 @@ def envelope(
     in_session: bool = True,
 ) -> dict:
     """A minimal Alexa request envelope."""
-    application = {"applicationId": application_id}
-    body: dict = {
-        "version": "1.0",
-        "context": {
-            "System": {
-                "application": application,
-                "user": {"userId": "amzn1.ask.account.TEST"},
-                "device": {"deviceId": "amzn1.ask.device.TEST", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-            }
-        },
-        "request": {
-            "type": request_type,
-            "requestId": "amzn1.echo-api.request.TEST",
-            "timestamp": timestamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "locale": "en-US",
-        },
-    }
-    if in_session:
-        body["session"] = {
-            "new": True,
-            "sessionId": "amzn1.echo-api.session.TEST",
-            "application": application,
-            "user": {"userId": "amzn1.ask.account.TEST"},
-            "attributes": {},
-        }
-    return body
-
+    return E.envelope(
+        E.request(request_type, at=timestamp),
+        user_id="amzn1.ask.account.TEST",
+        application_id=application_id,
+        new=True,
+        session_id="amzn1.echo-api.session.TEST",
+        in_session=in_session,
+    )
 
 def encode(body: dict) -> bytes:
     return json.dumps(body).encode("utf-8")

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .local.device import LocalDevice, Turn
+from .local.device import LOCAL_USER_ID, LocalDevice, Turn
 from .local.model import InteractionModel
 
 PROMPT = "you> "
@@ -174,8 +174,8 @@ def run_package(
     out, err = out or sys.stdout, err or sys.stderr
     from .packaging import build_lambda_zip
 
-    report = build_lambda_zip(args.output)
-    out.write(f"{report.path}: {report.size_bytes / 1_000_000:.2f} MB, {report.files} files\n")
+    report = build_lambda_zip(args.output, python=args.python, bytecode=not args.no_bytecode)
+    out.write(report.describe() + "\n")
     return 0
 
 
@@ -203,7 +203,7 @@ def parser() -> argparse.ArgumentParser:
 
     def local(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--db", type=Path, help="SQLite file for settings (default: per user)")
-        sub.add_argument("--user", default="amzn1.ask.account.LOCAL", help="Alexa user id")
+        sub.add_argument("--user", default=LOCAL_USER_ID, help="Alexa user id")
         sub.add_argument("--ssml", action="store_true", help="print the SSML Alexa is sent")
 
     say = commands.add_parser("say", help="say one thing, print what Alexa would say")
@@ -230,6 +230,12 @@ def parser() -> argparse.ArgumentParser:
 
     package = commands.add_parser("package", help="build the AWS Lambda zip")
     package.add_argument("--output", type=Path, help="where to write the zip")
+    package.add_argument(
+        "--python",
+        help="a Python 3.12 to compile the bundle's bytecode with "
+        "(default: $CRAMP_HELPER_LAMBDA_PYTHON, else python3.12 on PATH)",
+    )
+    package.add_argument("--no-bytecode", action="store_true", help="ship no compiled bytecode")
     package.set_defaults(run=run_package)
 
     skill_package = commands.add_parser(
@@ -248,11 +254,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from skill.content import ContentError
 
+    from .packaging import PackagingError
+
     try:
         return int(args.run(args))
     except ContentError as error:
         sys.stderr.write(f"cramp-helper: content error: {error}\n")
         return 2
+    except PackagingError as error:
+        sys.stderr.write(f"cramp-helper: package: {error}\n")
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into something that stopped reading

@@ -6,7 +6,8 @@ by :func:`sync_skill_package` and committed, and a test fails when it has drifte
 
 :func:`check_skill_package` applies the certification checks that can be made offline: the
 manifest's required answers, the medical disclaimer, and that every example phrase is a launch
-phrase or an utterance the model really understands.
+phrase or an utterance the model really understands. Example phrases are read with the same
+invocation grammar as the local simulator (:mod:`skill.tools.invocation`).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skill.tools.invocation import parse_invocation, strip_wake_word
 from skill.tools.local.model import InteractionModel
-from skill.tools.packaging import project_root
+from skill.tools.paths import INTERACTION_MODEL_DIR, interaction_model_path, project_root
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCALE = "en-US"
-MODEL_DIR = "interaction_model"
+MODEL_DIR = INTERACTION_MODEL_DIR
 SKILL_PACKAGE_DIR = "skill-package"
 SKILL_MANIFEST = "skill.json"
 PACKAGE_MODELS_DIR = Path("interactionModels") / "custom"
@@ -45,13 +47,6 @@ PRIVACY_ANSWERS: Mapping[str, bool] = {
 }
 EXAMPLE_PHRASE_COUNT = 3
 
-#: "Alexa, <verb> <invocation name>" starts the skill with a LaunchRequest.
-LAUNCH_VERBS: tuple[str, ...] = ("open", "start", "launch", "begin", "talk to", "use")
-#: "Alexa, <verb> <invocation name> [connector] <utterance>" is a one-shot request.
-ONE_SHOT_VERBS: tuple[str, ...] = ("ask", "tell")
-CONNECTORS: tuple[str, ...] = ("to", "for", "about", "if", "whether", "that")
-
-_WAKE_WORD = re.compile(r"^\s*alexa\s*,?\s*", re.IGNORECASE)
 _PUNCTUATION = re.compile(r"[,.?!;:\"]")
 
 
@@ -138,7 +133,7 @@ def load_manifest(root: Path | None = None) -> dict[str, Any]:
 
 def load_model(locale: str = DEFAULT_LOCALE, root: Path | None = None) -> dict[str, Any]:
     """The source interaction model for ``locale``."""
-    path = (root or project_root()) / MODEL_DIR / f"{locale}.json"
+    path = interaction_model_path(locale, root)
     with path.open(encoding="utf-8") as handle:
         data: dict[str, Any] = json.load(handle)
     return data
@@ -162,42 +157,31 @@ def match_utterance(utterance: str, model: Mapping[str, Any]) -> list[tuple[str,
 
 
 def split_example_phrase(phrase: str, invocation_name: str) -> tuple[str, str] | None:
-    """``("launch", "")`` or ``("one-shot", utterance)``; None if not "Alexa, <verb> <name> ...".
+    """``("launch", "")`` or ``("one-shot", request)``; None if not "Alexa, <phrase> <name> ...".
 
-    The utterance keeps a leading connecting word ("to", "for", ...); see
-    :func:`match_example_phrase`.
+    Read with :func:`skill.tools.invocation.parse_invocation`; the request keeps a leading
+    connecting word ("to", "for", ...), see :func:`match_example_phrase`.
     """
-    if not _WAKE_WORD.match(phrase):
+    _, woken = strip_wake_word(phrase)
+    invocation = parse_invocation(phrase, invocation_name) if woken else None
+    if invocation is None:
         return None
-    words = normalise(_WAKE_WORD.sub("", phrase, count=1))
-    name = normalise(invocation_name)
-    for verb in LAUNCH_VERBS:
-        if words == f"{verb} {name}":
-            return ("launch", "")
-    for verb in ONE_SHOT_VERBS:
-        prefix = f"{verb} {name} "
-        if words.startswith(prefix) and words[len(prefix) :].strip():
-            return ("one-shot", words[len(prefix) :].strip())
-    return None
+    return ("launch", "") if invocation.is_launch else ("one-shot", invocation.request)
 
 
 def match_example_phrase(phrase: str, model: Mapping[str, Any]) -> list[PhraseMatch]:
     """How Alexa could understand ``phrase``: a launch, or each (intent, sample) it matches."""
-    invocation = model["interactionModel"]["languageModel"]["invocationName"]
-    split = split_example_phrase(phrase, invocation)
-    if split is None:
+    invocation_name = model["interactionModel"]["languageModel"]["invocationName"]
+    _, woken = strip_wake_word(phrase)
+    invocation = parse_invocation(phrase, invocation_name) if woken else None
+    if invocation is None:
         return []
-    kind, utterance = split
-    if kind == "launch":
+    if invocation.is_launch:
         return [PhraseMatch(intent=None, sample=None, utterance="")]
-    candidates = [utterance]
-    first, _, rest = utterance.partition(" ")
-    if first in CONNECTORS and rest:
-        candidates.append(rest)
     matches: list[PhraseMatch] = []
-    for candidate in candidates:
-        for intent, sample in match_utterance(candidate, model):
-            match = PhraseMatch(intent=intent, sample=sample, utterance=candidate)
+    for reading in invocation.readings:
+        for intent, sample in match_utterance(reading, model):
+            match = PhraseMatch(intent=intent, sample=sample, utterance=reading)
             if match not in matches:
                 matches.append(match)
     return matches

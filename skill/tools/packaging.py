@@ -1,14 +1,25 @@
 """The AWS Lambda bundle: the code folder ``ask deploy`` and ``sam deploy`` upload, and its zip.
 
-The bundle holds ``lambda_handler.py``, the ``skill`` package, ``content/`` and the runtime
-dependencies (``[project].dependencies`` plus the ``aws`` extra from ``pyproject.toml``),
-installed by pip for the Lambda platform (manylinux x86_64, CPython 3.12) whatever machine builds
-it. boto3 and what only boto3 needs are left out: the Lambda Python runtime provides them.
+The bundle holds ``lambda_handler.py``, the runtime of the ``skill`` package (not the tools in
+``skill/tools/`` nor the web service in ``skill/web/``: Lambda never imports them), ``content/``
+and the runtime dependencies (``[project].dependencies`` plus the ``aws`` extra from
+``pyproject.toml``), installed by pip for the Lambda platform (manylinux x86_64, CPython 3.12)
+whatever machine builds it. boto3 and what only boto3 needs are left out: the Lambda Python
+runtime provides them.
 
 Everything is written under ``build/`` (git-ignored): ``build/lambda/`` is the unpacked code
 folder (``code.default.src`` in ``ask-resources.json``, ``CodeUri`` in ``template.yaml``) and
 ``build/cramp-helper-lambda.zip`` the zip. The zip is reproducible: entries in sorted order,
 with a fixed timestamp and permissions.
+
+Bytecode: Lambda's code folder is read-only, so a bundle without ``.pyc`` files makes every cold
+start compile every module it imports. When the build machine has an interpreter of exactly the
+runtime's version (``CRAMP_HELPER_LAMBDA_PYTHON``, else ``python3.12`` on ``PATH``), the bundle is
+compiled with it: ``unchecked-hash`` pycs (no timestamps, so the zip stays reproducible, and
+Python trusts them without reading the source again: they are built from the very files beside
+them), file names as Lambda sees them (``/var/task/...``) and a fixed hash seed (set literals
+marshal in hash order). Without such an interpreter the bundle is built without bytecode and the
+report says why; bytecode from another Python version would be ignored by Lambda.
 """
 
 from __future__ import annotations
@@ -21,14 +32,20 @@ import sys
 import tempfile
 import tomllib
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from skill.tools.paths import project_root
 
 log = logging.getLogger(__name__)
 
 #: Matches ``Runtime`` in template.yaml and ``userConfig.runtime`` in ask-resources.json.
 LAMBDA_PYTHON_VERSION = "3.12"
+#: Where Lambda unpacks the code (``LAMBDA_TASK_ROOT``): the file names compiled into bytecode.
+LAMBDA_TASK_ROOT = "/var/task"
+#: An interpreter of the runtime's version to compile the bundle's bytecode with.
+ENV_LAMBDA_PYTHON = "CRAMP_HELPER_LAMBDA_PYTHON"
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 #: The optional-dependency group (pyproject extra) that Lambda needs besides the core ones.
 LAMBDA_EXTRA = "aws"
@@ -42,6 +59,8 @@ ZIP_NAME = "cramp-helper-lambda.zip"
 #: What the project contributes to the bundle, relative to the project root.
 PROJECT_FILES: tuple[str, ...] = ("lambda_handler.py",)
 PROJECT_DIRS: tuple[str, ...] = ("skill", "content")
+#: Parts of those folders that are not the runtime (tools, the web service): left out.
+NOT_RUNTIME: tuple[str, ...] = ("skill/tools", "skill/web")
 
 #: The earliest time a zip entry can carry; used for every entry so builds are reproducible.
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -49,6 +68,7 @@ _FILE_MODE = 0o100644  # regular file, rw-r--r--: Lambda only needs to read.
 _SKIPPED_DIRS = frozenset({"__pycache__"})
 _SKIPPED_SUFFIXES = (".pyc", ".pyo")
 _PIP_TIMEOUT_SECONDS = 600
+_COMPILE_TIMEOUT_SECONDS = 600
 
 
 class PackagingError(RuntimeError):
@@ -64,11 +84,21 @@ class PackageReport:
     files: int
     #: The unpacked code folder, as uploaded by ``ask deploy`` / ``sam deploy``.
     code_dir: Path
+    #: The interpreter that compiled the bundle's bytecode; None when the bundle has none.
+    compiled_with: str | None = None
+    #: Why the bundle has no bytecode ("" when it has).
+    no_bytecode_reason: str = ""
 
-
-def project_root() -> Path:
-    """The source tree this package was loaded from (``skill/``'s parent)."""
-    return Path(__file__).resolve().parents[2]
+    def describe(self) -> str:
+        """One line for a person: where, how big, and whether bytecode is in it."""
+        bytecode = (
+            f"bytecode compiled with {self.compiled_with}"
+            if self.compiled_with
+            else f"no bytecode ({self.no_bytecode_reason})"
+        )
+        return (
+            f"{self.path}: {self.size_bytes / 1_000_000:.2f} MB, {self.files} files, {bytecode}"
+        )
 
 
 def _distribution_key(name: str) -> str:
@@ -180,19 +210,40 @@ def _prune_provided(site: Path, provided: Iterable[str] = PROVIDED_BY_LAMBDA) ->
     return removed
 
 
-def _skipped(relative: Path) -> bool:
-    """Bytecode and caches never go into the zip (Lambda's code folder is read-only anyway)."""
+def bytecode_tag(python_version: str = LAMBDA_PYTHON_VERSION) -> str:
+    """The cache tag of CPython ``python_version`` ("3.12" -> "cpython-312")."""
+    return "cpython-" + python_version.replace(".", "")
+
+
+def _skipped(relative: Path, python_version: str = LAMBDA_PYTHON_VERSION) -> bool:
+    """Whether a file stays out of the zip: caches and bytecode, except the runtime's own pycs.
+
+    Only ``__pycache__/<module>.<tag>.pyc`` for the runtime's version goes in (as compiled by
+    :func:`compile_bytecode`); other versions' bytecode, optimised pycs and stray ``.pyc``
+    files are never loaded by Lambda.
+    """
+    if relative.parent.name == "__pycache__" and "__pycache__" not in relative.parent.parent.parts:
+        return not relative.name.endswith(f".{bytecode_tag(python_version)}.pyc")
     in_cache = any(part in _SKIPPED_DIRS for part in relative.parts)
     return in_cache or relative.suffix in _SKIPPED_SUFFIXES
 
 
-def _project_ignore(directory: str, names: list[str]) -> set[str]:
-    """``shutil.copytree`` filter: caches, hidden files (editor swap files) and backups stay out."""
-    return {
-        name
-        for name in names
-        if name in _SKIPPED_DIRS or name.startswith(".") or name.endswith(("~", *_SKIPPED_SUFFIXES))
-    }
+def _project_ignore(root: Path) -> Callable[[str, list[str]], set[str]]:
+    """A ``shutil.copytree`` filter: what is not the runtime (:data:`NOT_RUNTIME`), caches,
+    hidden files (editor swap files) and backups stay out."""
+    not_runtime = {root / part for part in NOT_RUNTIME}
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        return {
+            name
+            for name in names
+            if name in _SKIPPED_DIRS
+            or name.startswith(".")
+            or name.endswith(("~", *_SKIPPED_SUFFIXES))
+            or Path(directory, name) in not_runtime
+        }
+
+    return ignore
 
 
 def _copy_project(root: Path, dest: Path) -> None:
@@ -205,22 +256,127 @@ def _copy_project(root: Path, dest: Path) -> None:
         source = root / name
         if not source.is_dir():
             raise PackagingError(f"{source} is missing: build from a source checkout")
-        shutil.copytree(source, dest / name, ignore=_project_ignore)
+        shutil.copytree(source, dest / name, ignore=_project_ignore(root))
 
 
-def bundle_files(code_dir: Path) -> list[Path]:
+def find_lambda_python(
+    python_version: str = LAMBDA_PYTHON_VERSION, *, search_path: str | None = None
+) -> tuple[str | None, str]:
+    """An interpreter to compile the bundle with: ``(path, "")``, or ``(None, why not)``.
+
+    ``CRAMP_HELPER_LAMBDA_PYTHON`` names one explicitly (checked by the caller, where a wrong
+    one is an error); otherwise the first ``python<version>`` on ``search_path`` (default
+    ``PATH``) that runs and is that version. A name that does not run (a version manager's
+    shim for a version that is installed but not selected) is passed over.
+    """
+    named = os.environ.get(ENV_LAMBDA_PYTHON, "").strip()
+    if named:
+        return named, ""
+    command = f"python{python_version}"
+    folders = (os.environ.get("PATH", "") if search_path is None else search_path).split(
+        os.pathsep
+    )
+    tried: list[str] = []
+    for folder in folders:
+        candidate = shutil.which(command, path=folder) if folder else None
+        if candidate is None or candidate in tried:
+            continue
+        tried.append(candidate)
+        try:
+            if interpreter_version(candidate) == python_version:
+                return candidate, ""
+        except PackagingError as error:
+            log.info("passed over %s: %s", candidate, error)
+    if not tried:
+        return None, f"no {command} on PATH and {ENV_LAMBDA_PYTHON} is not set"
+    return None, (
+        f"{', '.join(tried)} did not run as Python {python_version}; "
+        f"set {ENV_LAMBDA_PYTHON} to one that does"
+    )
+
+
+def interpreter_version(python: str) -> str:
+    """``python``'s ``major.minor`` version; :class:`PackagingError` if it cannot be run."""
+    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+    try:
+        done = subprocess.run(
+            [python, "-I", "-c", probe], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PackagingError(f"cannot run {python}: {exc}") from exc
+    if done.returncode != 0:
+        raise PackagingError(f"cannot run {python}: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def compile_bytecode(
+    code_dir: Path, python: str, python_version: str = LAMBDA_PYTHON_VERSION
+) -> int:
+    """Compile every ``.py`` under ``code_dir`` with ``python``; returns the pycs written.
+
+    ``python`` must be CPython ``python_version`` (:class:`PackagingError` otherwise): bytecode
+    is specific to one version. The pycs are ``unchecked-hash`` ones named for
+    :data:`LAMBDA_TASK_ROOT`, compiled with a fixed hash seed, so the same sources always give the
+    same bytes. A file that does not compile for that version (some distributions ship files
+    meant for other versions) is logged and left without bytecode.
+    """
+    found = interpreter_version(python)
+    if found != python_version:
+        raise PackagingError(f"{python} is Python {found}; the bundle is for {python_version}")
+    code_dir = code_dir.resolve()
+    command = [
+        python,
+        "-I",
+        "-m",
+        "compileall",
+        "-q",
+        "-r",
+        "1000",
+        "--invalidation-mode",
+        "unchecked-hash",
+        "-s",
+        str(code_dir),
+        "-p",
+        LAMBDA_TASK_ROOT,
+        str(code_dir),
+    ]
+    environment = {**os.environ, "PYTHONHASHSEED": "0"}
+    environment.pop("SOURCE_DATE_EPOCH", None)
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=_COMPILE_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PackagingError(f"compileall could not be run: {exc}") from exc
+    if done.returncode != 0:
+        log.warning("some files did not compile for Python %s:\n%s", python_version, done.stdout)
+    tag = bytecode_tag(python_version)
+    return sum(1 for _ in code_dir.rglob(f"__pycache__/*.{tag}.pyc"))
+
+
+def bundle_files(code_dir: Path, python_version: str = LAMBDA_PYTHON_VERSION) -> list[Path]:
     """The files a zip of ``code_dir`` holds, relative and in archive order."""
     files = [
         path.relative_to(code_dir)
         for path in code_dir.rglob("*")
-        if path.is_file() and not _skipped(path.relative_to(code_dir))
+        if path.is_file() and not _skipped(path.relative_to(code_dir), python_version)
     ]
     return sorted(files, key=lambda p: p.as_posix())
 
 
-def write_zip(code_dir: Path, output: Path) -> int:
-    """Zip ``code_dir`` reproducibly into ``output`` (atomically); returns the file count."""
-    files = bundle_files(code_dir)
+def write_zip(
+    code_dir: Path, output: Path, python_version: str = LAMBDA_PYTHON_VERSION
+) -> int:
+    """Zip ``code_dir`` reproducibly into ``output`` (atomically); returns the file count.
+
+    Bytecode goes in only for ``python_version`` (see :func:`_skipped`).
+    """
+    files = bundle_files(code_dir, python_version)
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     os.close(handle)
@@ -240,12 +396,18 @@ def write_zip(code_dir: Path, output: Path) -> int:
 
 
 def build_code_dir(
-    root: Path | None = None, build_dir: Path | None = None, *, requirements: Sequence[str] = ()
+    root: Path | None = None,
+    build_dir: Path | None = None,
+    *,
+    requirements: Sequence[str] = (),
+    compile_with: str | None = None,
 ) -> Path:
     """Assemble the Lambda code folder (``<build_dir>/lambda``) from scratch and return it.
 
     It is built in a sibling temporary folder and swapped in at the end, so a failed build
     leaves the previous folder alone. ``requirements`` defaults to :func:`lambda_requirements`.
+    With ``compile_with`` (an interpreter of :data:`LAMBDA_PYTHON_VERSION`), the folder gets
+    bytecode (:func:`compile_bytecode`).
     """
     root = (root or project_root()).resolve()
     build_dir = (build_dir or root / BUILD_DIR_NAME).resolve()
@@ -258,6 +420,9 @@ def build_code_dir(
         removed = _prune_provided(staging)
         log.info("left out (provided by Lambda): %s", ", ".join(removed) or "nothing")
         _copy_project(root, staging)
+        if compile_with is not None:
+            compiled = compile_bytecode(staging, compile_with)
+            log.info("compiled %d modules with %s", compiled, compile_with)
         if code_dir.exists():
             shutil.rmtree(code_dir)
         staging.rename(code_dir)
@@ -267,38 +432,79 @@ def build_code_dir(
     return code_dir
 
 
+def _bytecode_interpreter(python: str | None, bytecode: bool) -> tuple[str | None, str]:
+    """The interpreter to compile with (checked now, before anything is built), or why none.
+
+    One named by the caller or by ``CRAMP_HELPER_LAMBDA_PYTHON`` must run and be the runtime's
+    version (:class:`PackagingError` otherwise); one merely looked for may be missing.
+    """
+    if not bytecode:
+        return None, "bytecode not asked for"
+    named = python or os.environ.get(ENV_LAMBDA_PYTHON, "").strip()
+    if not named:
+        return find_lambda_python()
+    found = interpreter_version(named)
+    if found != LAMBDA_PYTHON_VERSION:
+        raise PackagingError(
+            f"{named} is Python {found}; the bundle is for {LAMBDA_PYTHON_VERSION}"
+        )
+    return named, ""
+
+
 def build_lambda_zip(
     output: Path | None = None,
     *,
     root: Path | None = None,
     build_dir: Path | None = None,
+    python: str | None = None,
+    bytecode: bool = True,
 ) -> PackageReport:
     """Build the Lambda code folder and zip it.
 
     ``output`` defaults to ``<build_dir>/cramp-helper-lambda.zip``; the code folder is
     always ``<build_dir>/lambda`` (``build_dir`` defaults to the project's ``build``). Needs pip
-    and access to the package index (or pip's cache). Raises :class:`PackagingError`.
+    and access to the package index (or pip's cache). Bytecode is compiled with ``python``, else
+    with the interpreter :func:`find_lambda_python` finds; without one (or with ``bytecode``
+    False) the bundle has none and the report and the log say why. Raises
+    :class:`PackagingError` (also when ``python`` is not Python :data:`LAMBDA_PYTHON_VERSION`).
     """
     root = (root or project_root()).resolve()
     build_dir = (build_dir or root / BUILD_DIR_NAME).resolve()
     output = (output or build_dir / ZIP_NAME).resolve()
-    code_dir = build_code_dir(root, build_dir)
+    compile_with, reason = _bytecode_interpreter(python, bytecode)
+    if compile_with is None:
+        log.warning("building without bytecode: %s", reason)
+    code_dir = build_code_dir(root, build_dir, compile_with=compile_with)
     files = write_zip(code_dir, output)
     size = output.stat().st_size
-    log.info("wrote %s: %d files, %d bytes", output, files, size)
-    return PackageReport(path=output, size_bytes=size, files=files, code_dir=code_dir)
+    report = PackageReport(
+        path=output,
+        size_bytes=size,
+        files=files,
+        code_dir=code_dir,
+        compiled_with=compile_with,
+        no_bytecode_reason=reason,
+    )
+    log.info("wrote %s", report.describe())
+    return report
 
 
 __all__ = [
+    "ENV_LAMBDA_PYTHON",
     "LAMBDA_PYTHON_VERSION",
+    "LAMBDA_TASK_ROOT",
+    "NOT_RUNTIME",
     "PROVIDED_BY_LAMBDA",
     "PackageReport",
     "PackagingError",
     "build_code_dir",
     "build_lambda_zip",
     "bundle_files",
+    "bytecode_tag",
+    "compile_bytecode",
+    "find_lambda_python",
+    "interpreter_version",
     "lambda_requirements",
     "pip_install_command",
-    "project_root",
     "write_zip",
 ]

@@ -1,29 +1,50 @@
 """A pretend Echo: typed words in, the skill's response out, with the session kept as Alexa would.
 
 Words go through the interaction model (:mod:`skill.tools.local.model`) into the request JSON Alexa
-sends, then through the same Lambda handler function that runs in AWS. The device opens a session
-for "open cramp helper", runs one-shot requests for "ask cramp helper ...", carries session
-attributes from each response into the next request, and closes the session when the skill does.
+sends (built by :mod:`skill.tools.envelopes`), then through the same Lambda handler function that
+runs in AWS. Words that call the skill by name are read with Alexa's invocation grammar
+(:mod:`skill.tools.invocation`): "open cramp helper" or "talk to cramp helper" opens a session,
+"ask cramp helper ..." makes a one-shot request; anything else is said inside the session.
+Session attributes travel from each response into the next request, and the session closes when
+the skill closes it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from skill.speech import readable
+from skill.tools import envelopes
+from skill.tools.invocation import parse_invocation
 
-from . import envelopes
 from .model import IntentMatch, InteractionModel, normalize
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
-_OPEN = re.compile(r"^(?:alexa )?(?:open|launch|start|begin|load|run|use) (?P<name>.+)$")
-_ASK = re.compile(r"^(?:alexa )?(?:ask|tell) (?P<rest>.+)$")
-#: Words Alexa lets stand between the invocation name and the request.
-_CONNECTORS = ("to", "for", "about", "whether", "if", "and", "that")
+#: Who the simulator is to the skill: one local user on one local device.
+LOCAL_USER_ID = "amzn1.ask.account.LOCAL"
+LOCAL_DEVICE_ID = "amzn1.ask.device.LOCAL"
+
+
+def slot_specs(match: IntentMatch, skill_id: str) -> dict[str, envelopes.SlotSpec]:
+    """Every slot the intent declares, as :func:`skill.tools.envelopes.intent_request` takes them.
+
+    Unfilled slots are sent empty (Alexa sends every declared slot); built-in types carry the
+    words alone, custom types their entity resolution (matched or not).
+    """
+    specs: dict[str, envelopes.SlotSpec] = {name: None for name in match.declared}
+    for name, slot in match.slots.items():
+        if slot.type.startswith("AMAZON."):
+            specs[name] = slot.spoken
+        elif slot.value is not None:
+            specs[name] = envelopes.resolved(
+                slot.spoken, slot.value.id, slot.value.name, slot_type=slot.type, skill_id=skill_id
+            )
+        else:
+            specs[name] = envelopes.unresolved(slot.spoken, slot_type=slot.type, skill_id=skill_id)
+    return specs
 
 
 @dataclass(frozen=True)
@@ -64,88 +85,68 @@ class LocalDevice:
         handler: LambdaHandler,
         model: InteractionModel,
         *,
-        user_id: str = envelopes.LOCAL_USER_ID,
-        skill_id: str = envelopes.LOCAL_SKILL_ID,
+        user_id: str = LOCAL_USER_ID,
+        skill_id: str = envelopes.SKILL_ID,
         locale: str = "en-US",
     ) -> None:
         self.handler = handler
         self.model = model
-        self.user_id = user_id
         self.skill_id = skill_id
         self.locale = locale
-        self.session_id: str | None = None
-        self.attributes: dict[str, Any] = {}
-        self.invocation = normalize(model.invocation_name)
+        self.conversation = envelopes.Conversation(
+            lambda event: handler(event, None),
+            user_id=user_id,
+            locale=locale,
+            skill_id=skill_id,
+            device_id=LOCAL_DEVICE_ID,
+        )
+
+    @property
+    def user_id(self) -> str:
+        return self.conversation.user_id
 
     @property
     def in_session(self) -> bool:
-        return self.session_id is not None
+        return self.conversation.in_session
+
+    @property
+    def attributes(self) -> Mapping[str, Any]:
+        """The session attributes the next request in this session carries."""
+        return self.conversation.attributes
 
     def hear(self, words: str) -> Turn:
         """Handle what a person said to the device."""
-        text = normalize(words)
-        opened = _OPEN.match(text)
-        if opened and opened.group("name") == self.invocation:
-            self.end_session("USER_INITIATED")
+        invocation = parse_invocation(words, self.model.invocation_name)
+        if invocation is None:
+            text = normalize(words)
+            return self._intent(words, self.model.match(text) or self.model.fallback())
+        self.end_session("USER_INITIATED")
+        if invocation.is_launch:
             return self._send(words, None, envelopes.launch_request(locale=self.locale))
-        asked = _ASK.match(text)
-        if asked and asked.group("rest").startswith(self.invocation + " "):
-            self.end_session("USER_INITIATED")
-            rest = asked.group("rest")[len(self.invocation) :].strip()
-            return self._intent(words, self._match_one_shot(rest))
-        return self._intent(words, self.model.match(text) or self.model.fallback())
+        return self._intent(words, self._best_match(invocation.readings))
 
-    def _match_one_shot(self, rest: str) -> IntentMatch:
-        """Match the request after the invocation name, with or without a connecting word
-        ("ask cramp helper *for* longer holds"), whichever reads better."""
-        candidates = [self.model.match_scored(rest)]
-        first, _, remainder = rest.partition(" ")
-        if first in _CONNECTORS and remainder:
-            candidates.append(self.model.match_scored(remainder))
-        found = [candidate for candidate in candidates if candidate is not None]
+    def _best_match(self, readings: tuple[str, ...]) -> IntentMatch:
+        """The best-scoring match over the readings of a one-shot request, else the fallback."""
+        found = [scored for scored in map(self.model.match_scored, readings) if scored is not None]
         if not found:
             return self.model.fallback()
         return max(found, key=lambda candidate: candidate[0][0])[1]
 
     def _intent(self, words: str, match: IntentMatch) -> Turn:
-        request = envelopes.intent_request(match, locale=self.locale, skill_id=self.skill_id)
+        slots = slot_specs(match, self.skill_id)
+        # Alexa leaves "slots" out for an intent that declares none.
+        request = envelopes.intent_request(match.intent, slots or None, locale=self.locale)
         return self._send(words, match.intent, request)
 
     def _send(self, words: str, intent: str | None, request: dict[str, Any]) -> Turn:
-        new = self.session_id is None
-        if new:
-            self.session_id = envelopes.new_session_id()
-            self.attributes = {}
-        event = envelopes.envelope(
-            request,
-            session_id=self.session_id or "",
-            new=new,
-            attributes=self.attributes,
-            skill_id=self.skill_id,
-            user_id=self.user_id,
+        response = self.conversation.turn(request)
+        return Turn(
+            heard=words, intent=intent, request=self.conversation.last_event, response=response
         )
-        response = self.handler(event, None)
-        self.attributes = dict(response.get("sessionAttributes") or {})
-        turn = Turn(heard=words, intent=intent, request=event, response=response)
-        if not turn.session_open:
-            self.session_id = None
-            self.attributes = {}
-        return turn
 
     def end_session(self, reason: str = "USER_INITIATED") -> Turn | None:
         """Close an open session the way Alexa does, with a SessionEndedRequest."""
-        if self.session_id is None:
+        response = self.conversation.end_session(reason)
+        if response is None:
             return None
-        request = envelopes.session_ended_request(reason, locale=self.locale)
-        event = envelopes.envelope(
-            request,
-            session_id=self.session_id,
-            new=False,
-            attributes=self.attributes,
-            skill_id=self.skill_id,
-            user_id=self.user_id,
-        )
-        response = self.handler(event, None)
-        self.session_id = None
-        self.attributes = {}
-        return Turn(heard="", intent=None, request=event, response=response)
+        return Turn(heard="", intent=None, request=self.conversation.last_event, response=response)

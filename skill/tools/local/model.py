@@ -15,6 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from skill.tools.paths import interaction_model_path
+
 from .numbers import parse_number
 
 #: The core phrases Alexa's built-in intents understand without samples in the model. Alexa
@@ -47,7 +49,8 @@ def normalize(text: str) -> str:
 
 
 def default_model_path(locale: str = "en-US") -> Path:
-    return Path(__file__).resolve().parents[3] / "interaction_model" / f"{locale}.json"
+    """The project's ``interaction_model/<locale>.json``."""
+    return interaction_model_path(locale)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""Alexa request envelopes for tests and benchmarks, built as plain JSON dicts.
+"""Alexa request envelopes, built as plain JSON dicts: the one builder for every caller.
 
-Everything a test needs to talk to the skill the way Alexa does:
+The local simulator (:mod:`skill.tools.local.device`), the tests and the benchmarks all talk to
+the skill through these functions, so a request looks the same wherever it comes from:
 
 - requests: :func:`launch`, :func:`intent` (slots with or without entity resolution),
   :func:`session_ended`, and :func:`request` for any other type;
@@ -8,19 +9,23 @@ Everything a test needs to talk to the skill the way Alexa does:
   (``ER_SUCCESS_NO_MATCH``), a plain string (a value without resolutions, as for
   ``AMAZON.NUMBER``) or ``None`` (a slot the user did not fill);
 - :func:`envelope` wraps a request with session (attributes carried), user and context;
-- :class:`Conversation` carries one user's session attributes from turn to turn;
+- :class:`Conversation` carries one user's session attributes from turn to turn, and closes a
+  session with a SessionEndedRequest the way Alexa does;
 - :func:`speech`, :func:`reprompt`, :func:`ends` and :func:`attributes` read a response.
 
-No SDK import here: the dicts are exactly what goes over the wire.
+No SDK import here: the dicts are exactly what goes over the wire (field names and shapes as in
+Alexa's "Request and Response JSON Reference"). Request and session ids are random UUIDs in
+Alexa's format.
 """
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+#: Defaults: a placeholder skill, user and device (any caller may name its own).
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000001"
 USER_ID = "amzn1.ask.account.TEST-USER"
 DEVICE_ID = "amzn1.ask.device.TEST-DEVICE"
@@ -30,11 +35,10 @@ Json = dict[str, Any]
 #: A slot as given to :func:`intent`: a slot dict, a plain value, or ``None`` for "not filled".
 SlotSpec = Json | str | None
 
-_counter = itertools.count(1)
 
-
-def _next_id(kind: str) -> str:
-    return f"amzn1.echo-api.{kind}.{next(_counter):08d}"
+def new_id(kind: str) -> str:
+    """A fresh id as Alexa writes them: ``amzn1.echo-api.<kind>.<uuid>`` (request, session)."""
+    return f"amzn1.echo-api.{kind}.{uuid.uuid4()}"
 
 
 def timestamp(at: datetime | None = None) -> str:
@@ -46,10 +50,12 @@ def timestamp(at: datetime | None = None) -> str:
 # --- slots -----------------------------------------------------------------------------------
 
 
-def _resolved_slot(spoken: str, slot_type: str, status: str, values: list[Json]) -> Json:
+def _resolved_slot(
+    spoken: str, slot_type: str, status: str, values: list[Json], skill_id: str
+) -> Json:
     """A custom-type slot with one entity-resolution authority reporting ``status``."""
     authority: Json = {
-        "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.{slot_type}",
+        "authority": f"amzn1.er-authority.echo-sdk.{skill_id}.{slot_type}",
         "status": {"code": status},
     }
     if values:
@@ -62,15 +68,22 @@ def _resolved_slot(spoken: str, slot_type: str, status: str, values: list[Json])
     }
 
 
-def resolved(spoken: str, value_id: str, name: str | None = None, *, slot_type: str = "T") -> Json:
+def resolved(
+    spoken: str,
+    value_id: str,
+    name: str | None = None,
+    *,
+    slot_type: str = "T",
+    skill_id: str = SKILL_ID,
+) -> Json:
     """A custom-type slot that matched: ``spoken`` words resolved to canonical ``value_id``."""
     values = [{"value": {"name": name or value_id, "id": value_id}}]
-    return _resolved_slot(spoken, slot_type, "ER_SUCCESS_MATCH", values)
+    return _resolved_slot(spoken, slot_type, "ER_SUCCESS_MATCH", values, skill_id)
 
 
-def unresolved(spoken: str, *, slot_type: str = "T") -> Json:
+def unresolved(spoken: str, *, slot_type: str = "T", skill_id: str = SKILL_ID) -> Json:
     """A custom-type slot whose words are not one of the type's values."""
-    return _resolved_slot(spoken, slot_type, "ER_SUCCESS_NO_MATCH", [])
+    return _resolved_slot(spoken, slot_type, "ER_SUCCESS_NO_MATCH", [], skill_id)
 
 
 def _slot(name: str, spec: SlotSpec) -> Json:
@@ -93,7 +106,7 @@ def request(
     """Any request object: ``type``, ids, timestamp, locale, plus ``fields``."""
     return {
         "type": request_type,
-        "requestId": _next_id("request"),
+        "requestId": new_id("request"),
         "timestamp": timestamp(at),
         "locale": locale,
         **fields,
@@ -143,6 +156,7 @@ def envelope(
     session_id: str | None = None,
     application_id: str = SKILL_ID,
     in_session: bool = True,
+    device_id: str = DEVICE_ID,
 ) -> Json:
     """A whole request envelope around ``request_body``.
 
@@ -157,9 +171,9 @@ def envelope(
             "System": {
                 "application": application,
                 "user": user,
-                "device": {"deviceId": DEVICE_ID, "supportedInterfaces": {}},
+                "device": {"deviceId": device_id, "supportedInterfaces": {}},
                 "apiEndpoint": "https://api.amazonalexa.com",
-                "apiAccessToken": "test-token",
+                "apiAccessToken": "local-token",
             }
         },
         "request": request_body,
@@ -167,7 +181,7 @@ def envelope(
     if in_session:
         body["session"] = {
             "new": (attributes is None) if new is None else new,
-            "sessionId": session_id or _next_id("session"),
+            "sessionId": session_id or new_id("session"),
             "application": application,
             "user": user,
             "attributes": dict(attributes or {}),
@@ -238,7 +252,9 @@ class Conversation:
 
     ``send`` is anything that takes a request envelope and returns the response envelope (a
     Lambda handler wrapped as ``lambda event: handler(event, None)``, or an HTTP client).
-    A response that ends the session starts a new one on the next turn.
+    A response that ends the session (``shouldEndSession`` anything but ``False``) starts a new
+    one on the next turn. ``last_event`` and ``last`` are the envelope sent and the response
+    received on the latest turn.
     """
 
     def __init__(
@@ -247,14 +263,19 @@ class Conversation:
         *,
         user_id: str = USER_ID,
         locale: str = LOCALE,
+        skill_id: str = SKILL_ID,
+        device_id: str = DEVICE_ID,
         at: Callable[[], datetime | None] = lambda: None,
     ) -> None:
         self.send = send
         self.user_id = user_id
         self.locale = locale
+        self.skill_id = skill_id
+        self.device_id = device_id
         self.at = at
         self.session_id: str | None = None
         self.attributes: Json = {}
+        self.last_event: Json = {}
         self.last: Json = {}
 
     @property
@@ -265,19 +286,26 @@ class Conversation:
         self.session_id = None
         self.attributes = {}
 
-    def turn(self, request_body: Json) -> Json:
-        new = self.session_id is None
-        if new:
-            self.session_id = _next_id("session")
-        event = envelope(
+    def _envelope(self, request_body: Json, *, new: bool) -> Json:
+        return envelope(
             request_body,
             user_id=self.user_id,
             attributes=self.attributes,
             new=new,
             session_id=self.session_id,
+            application_id=self.skill_id,
+            device_id=self.device_id,
         )
+
+    def turn(self, request_body: Json) -> Json:
+        """Send ``request_body`` in the current session (a new one if none is open)."""
+        new = self.session_id is None
+        if new:
+            self.session_id = new_id("session")
+            self.attributes = {}
+        event = self._envelope(request_body, new=new)
         response = self.send(event)
-        self.last = response
+        self.last_event, self.last = event, response
         self.attributes = attributes(response)
         if ends(response) is not False:
             self.new_session()
@@ -288,3 +316,17 @@ class Conversation:
 
     def intent(self, name: str, slots: Mapping[str, SlotSpec] | None = None) -> Json:
         return self.turn(intent_request(name, slots, locale=self.locale, at=self.at()))
+
+    def end_session(self, reason: str = "USER_INITIATED") -> Json | None:
+        """Close an open session as Alexa does, with a SessionEndedRequest; None if none is open.
+
+        The skill's response is returned, but whatever it says, the session is over.
+        """
+        if self.session_id is None:
+            return None
+        request_body = session_ended_request(reason, locale=self.locale, at=self.at())
+        event = self._envelope(request_body, new=False)
+        response = self.send(event)
+        self.last_event, self.last = event, response
+        self.new_session()
+        return response
