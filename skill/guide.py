@@ -12,9 +12,10 @@ from types import MappingProxyType
 
 from . import routine as engine
 from .content import ROUTINE_TARGET, Content
-from .replies import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, Reply, from_answer
+from .replies import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, Replay, Reply, from_answer
 from .routine import HOLD_STEP_SECONDS, Place, Settings, clamp_hold
 from .slots import SlotReading
+from .speech import is_own_ssml
 from .state import TurnState
 
 #: Which routine a muscle (and, for the hamstring, a position) starts.
@@ -126,6 +127,22 @@ class Guide:
                 self.content.answer("routine.at_start").say, key="routine.at_start"
             )
         return self._step(state, engine.previous_step(place, state.now))
+
+    def repeat(self, state: TurnState) -> Reply | Replay:
+        """"Repeat": the routine's step again inside a routine, else the last response as sent.
+
+        Without a last response the skill itself rendered (none yet, or one it cannot vouch
+        for), the help for where the user is.
+        """
+        if state.in_routine:
+            return self.repeat_step(state)
+        last = state.last
+        if last is None:
+            return self.help(state)
+        reprompt = last.get("reprompt")
+        if not is_own_ssml(last["ssml"]) or not (reprompt is None or is_own_ssml(reprompt)):
+            return self.help(state)
+        return Replay(last["ssml"], reprompt)
 
     def repeat_step(self, state: TurnState) -> Reply:
         place = state.place
@@ -260,6 +277,8 @@ class Guide:
 
     def yes(self, state: TurnState) -> Reply:
         offer = state.offer
+        if offer == OFFER_FORGET:
+            return self.forget(state)
         if offer == OFFER_NEXT_STEP:
             return self.next_step(state)
         if offer == OFFER_RESUME:
@@ -311,8 +330,9 @@ class Guide:
     def confirm_forget(self) -> Reply:
         return self.answer("forget.confirm").with_offer(OFFER_FORGET)
 
-    def forget(self, state: TurnState, forgotten: bool) -> Reply:
-        if forgotten:
+    def forget(self, state: TurnState) -> Reply:
+        """"Yes" to deleting the user's data: delete it, and say whether the store confirmed."""
+        if state.forget_stored():
             state.forget_everything()
             return self.answer("forget.done")
         return self.answer("forget.failed")

@@ -54,6 +54,14 @@ class Reply:
         )
 
 
+@dataclass(frozen=True)
+class Replay:
+    """The last response again, exactly as it was rendered (SSML), for "repeat"."""
+
+    ssml: str
+    reprompt: str | None = None
+
+
 def from_answer(
     content: Content, key: str, *, context: str | None = None, **values: Any
 ) -> Reply:

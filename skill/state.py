@@ -19,7 +19,7 @@ from typing import Any
 from ask_sdk_core.handler_input import HandlerInput
 
 from .content import Content
-from .persistence.interceptors import store_available, user_state
+from .persistence.interceptors import forget_user, store_available, user_state
 from .routine import Place, Settings
 
 SETTINGS = "settings"
@@ -141,6 +141,10 @@ class TurnState:
         self.session[OFFER] = offer
         self.session[CONTEXT] = context
         self.session[LAST] = last
+
+    def forget_stored(self) -> bool:
+        """Delete everything stored for this user; True if the store confirmed it."""
+        return forget_user(self.handler_input)
 
     def forget_everything(self) -> None:
         """After "forget me": nothing of this user's settings or place stays in the session."""

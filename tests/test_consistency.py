@@ -13,13 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ask_sdk_core.attributes_manager import AttributesManager
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_model import RequestEnvelope
 
-from skill.builder import build_lambda_handler, skill_builder
+from skill.builder import build_lambda_handler
 from skill.content import (
     MAX_HOLD_SECONDS,
     MIN_HOLD_SECONDS,
@@ -29,8 +24,7 @@ from skill.content import (
     fill,
 )
 from skill.guide import DEFAULT_ROUTINES, SEATED_HAMSTRING
-from skill.handlers.base import IntentHandler
-from skill.handlers.errors import UnknownIntentHandler
+from skill.handlers.routes import ROUTES
 from skill.persistence.memory_store import InMemoryPersistenceAdapter
 from skill.routine import Settings, step_parts
 from skill.speech import (
@@ -92,42 +86,11 @@ def _type_ids(type_name: str) -> set[str]:
     raise AssertionError(f"no slot type {type_name} in the model")
 
 
-@pytest.fixture(scope="module")
-def request_handlers(content: Content) -> list[AbstractRequestHandler]:
-    builder = skill_builder(InMemoryPersistenceAdapter(), content=content)
-    return [
-        chain.request_handler
-        for chain in builder.runtime_configuration_builder.request_handler_chains
-    ]
-
-
-def _first_handler(
-    handlers: list[AbstractRequestHandler], event: dict[str, Any]
-) -> AbstractRequestHandler | None:
-    envelope = DefaultSerializer().deserialize(json.dumps(event), RequestEnvelope)
-    handler_input = HandlerInput(
-        request_envelope=envelope,
-        attributes_manager=AttributesManager(
-            request_envelope=envelope, persistence_adapter=InMemoryPersistenceAdapter()
-        ),
-    )
-    for handler in handlers:
-        if handler.can_handle(handler_input=handler_input):
-            return handler
-    return None
-
-
 # --- Intents and handlers ------------------------------------------------------------------------
 
 
-def test_every_model_intent_has_its_own_handler(
-    model: InteractionModel, request_handlers: list[AbstractRequestHandler]
-) -> None:
-    unhandled = []
-    for intent, slots in sorted(model.intent_slots.items()):
-        handler = _first_handler(request_handlers, _envelope(intent, slots))
-        if handler is None or isinstance(handler, UnknownIntentHandler):
-            unhandled.append(intent)
+def test_every_model_intent_has_its_own_route(model: InteractionModel) -> None:
+    unhandled = sorted(intent for intent in model.intent_slots if intent not in ROUTES)
     assert not unhandled, f"intents answered only by the unknown-intent catch-all: {unhandled}"
 
 
@@ -149,16 +112,8 @@ def test_every_model_intent_is_answered_through_the_lambda_handler(
     assert not problems, problems
 
 
-def test_every_handled_intent_is_in_the_model(
-    model: InteractionModel, request_handlers: list[AbstractRequestHandler]
-) -> None:
-    handled = {
-        name
-        for handler in request_handlers
-        if isinstance(handler, IntentHandler)
-        for name in handler.names
-    }
-    missing = handled - model.intent_names
+def test_every_handled_intent_is_in_the_model(model: InteractionModel) -> None:
+    missing = set(ROUTES) - model.intent_names
     assert not missing, f"handlers for intents the model lacks: {sorted(missing)}"
 
 

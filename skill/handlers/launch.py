@@ -59,6 +59,3 @@ class OtherRequestHandler(AbstractRequestHandler):
         log.warning("unhandled request type %s", getattr(request, "object_type", type(request)))
         return handler_input.response_builder.response
 
-
-def handlers(deps: Deps) -> list[AbstractRequestHandler]:
-    return [LaunchHandler(deps), SessionEndedHandler()]
