@@ -17,6 +17,7 @@ from .routine import HOLD_STEP_SECONDS, Place, Settings, clamp_hold
 from .slots import SlotReading
 from .speech import is_own_ssml
 from .state import TurnState
+from .topics import Topic
 
 #: Which routine a muscle (and, for the hamstring, a position) starts.
 DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType(
@@ -80,13 +81,6 @@ class Guide:
         if position.id == "standing":
             return self.start_routine(state, DEFAULT_ROUTINES["quadriceps"])
         return self.answer("choose_muscle")
-
-    def identify(self, muscle: SlotReading) -> Reply:
-        if muscle.id in DEFAULT_ROUTINES:
-            return self.answer(f"identify.{muscle.id}")
-        if muscle.unknown:
-            return self.answer("unknown_muscle", muscle=muscle.echo)
-        return self.answer("identify")
 
     def start_routine(self, state: TurnState, routine_id: str) -> Reply:
         routine = self.content.routines[routine_id]
@@ -251,27 +245,14 @@ class Guide:
             reply = reply.before(self.content.phrase("disclaimer.medicine"), key="disclaimer")
         return reply
 
-    def cause(self, condition: SlotReading) -> Reply:
-        if condition.id and f"causes.{condition.id}" in self.content.answers:
-            return self.answer(f"causes.{condition.id}")
-        if condition.unknown:
-            return self.answer("unknown_condition", condition=condition.echo)
-        return self.answer("causes")
-
-    def exercise(self, kind: SlotReading) -> Reply:
-        if kind.unknown:  # "does zinc help" shares its wording with other topics
-            return self.answer("unknown_topic", topic=kind.echo)
-        return self.answer("exercise.yoga" if kind.id == "yoga" else "exercise")
-
-    def massage(self, kind: SlotReading) -> Reply:
-        if kind.unknown:
-            return self.answer("unknown_topic", topic=kind.echo)
-        return self.answer("massage.professional" if kind.id == "professional" else "massage")
-
-    def nutrition(self, nutrient: SlotReading) -> Reply:
-        if nutrient.id and f"nutrition.{nutrient.id}" in self.content.answers:
-            return self.answer(f"nutrition.{nutrient.id}")
-        return self.answer("nutrition")
+    def topic(self, topic: Topic, reading: SlotReading) -> Reply:
+        """A question answered from content: the rule in :mod:`skill.topics`."""
+        if reading.id and f"{topic.key}.{reading.id}" in self.content.answers:
+            return self.answer(f"{topic.key}.{reading.id}")
+        if reading.unknown and topic.unknown is not None:
+            echo = {topic.echo_as: reading.echo} if topic.echo_as else {}
+            return self.answer(topic.unknown, **echo)
+        return self.answer(topic.key)
 
     # --- Yes, no, help, fallback ------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from skill.speech import (
     planned_seconds,
 )
 from skill.tools.local.model import InteractionModel, default_model_path
+from skill.topics import TOPICS
 
 USER = "amzn1.ask.account.CONSISTENCY"
 APP = "amzn1.ask.skill.consistency"
@@ -152,6 +153,34 @@ def test_slot_ids_the_guide_reads_by_name(content: Content) -> None:
     assert "yoga" in _type_ids("ExerciseType") and "exercise.yoga" in content.answers
     assert "professional" in _type_ids("MassageType")
     assert "massage.professional" in content.answers
+
+
+def test_every_topic_row_names_content_that_exists(content: Content) -> None:
+    """Each key a topic row names is an answer, and its echo fills the unknown answer."""
+    problems = []
+    for intent, topic in TOPICS.items():
+        for key in filter(None, (topic.key, topic.unknown)):
+            if key not in content.answers:
+                problems.append(f"{intent}: no answer {key!r}")
+        if topic.unknown in content.answers:
+            words = {topic.echo_as: "xylophone"} if topic.echo_as else {}
+            try:
+                said = fill(content.answer(topic.unknown).say, words)
+            except KeyError as error:
+                problems.append(f"{intent}: {topic.unknown!r} needs {error}")
+                continue
+            if topic.echo_as and "xylophone" not in said:
+                problems.append(f"{intent}: {topic.unknown!r} never says the words back")
+        if (topic.unknown is None) != (topic.echo_as is None):
+            problems.append(f"{intent}: `unknown` and `echo_as` go together")
+    assert not problems, problems
+
+
+def test_every_topic_slot_is_in_the_model(model: InteractionModel) -> None:
+    for intent, topic in TOPICS.items():
+        assert intent in model.intent_names, intent
+        if topic.slot is not None:
+            assert topic.slot in model.intent_slots[intent], f"{intent} has no slot {topic.slot}"
 
 
 def test_every_if_yes_target_exists(content: Content) -> None:

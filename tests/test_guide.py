@@ -11,6 +11,7 @@ from skill.guide import ANYTHING_ELSE, MUSCLE, PAUSED, RESUME, ROUTINE, Guide
 from skill.replies import OFFER_NEXT_STEP, OFFER_RESUME
 from skill.routine import Place, Settings
 from skill.slots import SlotReading
+from skill.topics import TOPICS
 
 NOW = 1_700_000_000.0
 NOTHING = SlotReading()
@@ -106,7 +107,7 @@ def test_unknown_muscle_is_echoed(guide: Guide) -> None:
     ],
 )
 def test_identify(guide: Guide, muscle: SlotReading, key: str) -> None:
-    assert guide.identify(muscle).keys == (key,)
+    assert guide.topic(TOPICS["IdentifyMuscleIntent"], muscle).keys == (key,)
 
 
 # --- Answers chosen by slot ----------------------------------------------------------------------
@@ -123,7 +124,7 @@ def test_identify(guide: Guide, muscle: SlotReading, key: str) -> None:
     ],
 )
 def test_cause(guide: Guide, condition: SlotReading, key: str) -> None:
-    assert guide.cause(condition).keys == (key,)
+    assert guide.topic(TOPICS["CauseIntent"], condition).keys == (key,)
 
 
 @pytest.mark.parametrize(
@@ -135,7 +136,7 @@ def test_cause(guide: Guide, condition: SlotReading, key: str) -> None:
     ],
 )
 def test_nutrition(guide: Guide, nutrient: SlotReading, key: str) -> None:
-    assert guide.nutrition(nutrient).keys == (key,)
+    assert guide.topic(TOPICS["NutritionIntent"], nutrient).keys == (key,)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +145,7 @@ def test_nutrition(guide: Guide, nutrient: SlotReading, key: str) -> None:
      (unknown("swimming"), "unknown_topic")],
 )
 def test_exercise(guide: Guide, kind: SlotReading, key: str) -> None:
-    assert guide.exercise(kind).keys == (key,)
+    assert guide.topic(TOPICS["ExerciseIntent"], kind).keys == (key,)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +154,7 @@ def test_exercise(guide: Guide, kind: SlotReading, key: str) -> None:
      (NOTHING, "massage")],
 )
 def test_massage(guide: Guide, kind: SlotReading, key: str) -> None:
-    assert guide.massage(kind).keys == (key,)
+    assert guide.topic(TOPICS["MassageIntent"], kind).keys == (key,)
 
 
 def test_medication_disclaimer_once(guide: Guide) -> None:

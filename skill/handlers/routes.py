@@ -24,14 +24,25 @@ from ask_sdk_model import Response
 from ..guide import BEDTIME, Guide
 from ..replies import Replay, Reply
 from ..respond import respond
-from ..slots import read_number, read_slot
+from ..slots import SlotReading, read_number, read_slot
 from ..state import TurnState
+from ..topics import TOPICS, Topic
 from .base import Deps
 
 log = logging.getLogger(__name__)
 
 #: One decision: ``(guide, handler_input, state) -> what to say``.
 Route = Callable[[Guide, HandlerInput, TurnState], Reply | Replay]
+
+
+def _topic_route(topic: Topic) -> Route:
+    """The route of a question answered from content: its slot read, the guide's one rule."""
+
+    def route(guide: Guide, handler_input: HandlerInput, _state: TurnState) -> Reply:
+        reading = read_slot(handler_input, topic.slot) if topic.slot else SlotReading()
+        return guide.topic(topic, reading)
+
+    return route
 
 
 ROUTES: Mapping[str, Route] = MappingProxyType({
@@ -56,17 +67,7 @@ ROUTES: Mapping[str, Route] = MappingProxyType({
     # --- Questions --------------------------------------------------------------------------
     "MedicationIntent": lambda g, hi, s: g.medication(s, read_slot(hi, "Medication")),
     "ReliefIntent": lambda g, _hi, s: g.relief(s),
-    "IdentifyMuscleIntent": lambda g, hi, _s: g.identify(read_slot(hi, "Muscle")),
-    "CauseIntent": lambda g, hi, _s: g.cause(read_slot(hi, "Condition")),
-    "ExerciseIntent": lambda g, hi, _s: g.exercise(read_slot(hi, "Exercise")),
-    "MassageIntent": lambda g, hi, _s: g.massage(read_slot(hi, "MassageKind")),
-    "NutritionIntent": lambda g, hi, _s: g.nutrition(read_slot(hi, "Nutrient")),
-    "HeatIntent": lambda g, _hi, _s: g.answer("heat"),
-    "HydrationIntent": lambda g, _hi, _s: g.answer("hydration"),
-    "SleepIntent": lambda g, _hi, _s: g.answer("sleep"),
-    "DoctorIntent": lambda g, _hi, _s: g.answer("doctor"),
-    "EmergencyIntent": lambda g, _hi, _s: g.answer("emergency"),
-    "ClotIntent": lambda g, _hi, _s: g.answer("clot"),
+    **{intent: _topic_route(topic) for intent, topic in TOPICS.items()},
     # --- The conversation -------------------------------------------------------------------
     "AMAZON.YesIntent": lambda g, _hi, s: g.yes(s),
     "AMAZON.NoIntent": lambda g, _hi, s: g.no(s),
