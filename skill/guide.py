@@ -1,8 +1,41 @@
 """What the skill does for each thing a user can ask: the decisions, as replies.
 
-Handlers read the request (slot ids, the intent) and call one method here; this module decides
-what to say and changes the user's state through :class:`~skill.state.TurnState`. It never
-builds SSML and never touches the SDK's response.
+Each intent's route (:mod:`skill.handlers.routes`) reads the request (slot ids, numbers) and
+calls one method here. This module decides what to say from the turn state and changes that
+state through :class:`~skill.state.TurnState`; it never builds SSML and never touches the SDK's
+response. Its only data is the content: one guide serves every request.
+
+The state table
+---------------
+Every question leaves a context and an offer for the next turn (see :mod:`skill.conversation`).
+"Yes" follows the offer: the next step (``action:next``), the routine left off
+(``action:resume``), deleting the user's data (``action:forget``), a routine (``routine:<id>``)
+or another answer (its key); with no offer, "What else would you like to know?". "No", "help",
+"repeat" and words the model did not understand follow the context:
+
+=============== ==================== =================== ============= ========================
+context         asked by             "no"                "help"        unknown words, "repeat"
+=============== ==================== =================== ============= ========================
+(none)          most answers         "All right. Is      ``help``      ``fallback``; the last
+                                     there anything                    response again
+                                     else?"
+muscle          launch, ``identify``, as (none)          ``help.       as (none)
+                ``choose_muscle``,                       muscle``
+                ``unknown_muscle``
+routine         each routine step:   pause, keeping the  ``help.       ``fallback.routine``;
+                "Ready for the next  place               routine``     the step again
+                one?"
+paused          ``routine.paused``   goodbye, keeping    ``help.       ``fallback.routine``;
+                                     the place           routine``     the step again
+resume          ``launch.resume``:   forget the place,   ``help.       as (none)
+                "pick up where you   ask which muscle    resume``
+                left off?"
+anything_else   "Is there anything   goodbye             ``help``      as (none)
+                else?"
+=============== ==================== =================== ============= ========================
+
+"routine" and "paused" mean the above only while a routine place is in the session; without
+one (a cleared place) they act as no context. Stop always ends the session, keeping any place.
 """
 
 from __future__ import annotations
@@ -11,8 +44,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from . import routine as engine
-from .content import ROUTINE_TARGET, Content
-from .replies import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, Replay, Reply, from_answer
+from .content import Content
+from .conversation import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, ROUTINE_TARGET, Context
+from .replies import Replay, Reply, from_answer
 from .routine import HOLD_STEP_SECONDS, Place, Settings, clamp_hold
 from .slots import SlotReading
 from .speech import is_own_ssml
@@ -26,15 +60,6 @@ DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType(
 SEATED_HAMSTRING = "hamstring_seated"
 BEDTIME = "bedtime"
 
-# Contexts: what the last question was about.
-MUSCLE = "muscle"
-ROUTINE = "routine"
-PAUSED = "paused"
-RESUME = "resume"
-MEDICINE = "medicine"
-HOLD = "hold"
-ANYTHING_ELSE = "anything_else"
-
 
 class Guide:
     """The skill's decisions. Holds only immutable content: safe to share across requests."""
@@ -43,13 +68,8 @@ class Guide:
         self.content = content
 
     def answer(self, key: str, **values: str) -> Reply:
-        context = MUSCLE if key in {"identify", "choose_muscle", "unknown_muscle"} else None
-        if key in {"ask_medicine", "medications"}:
-            context = MEDICINE
-        if key == "anything_else" or self.content.answer(key).yes == "anything_else":
-            # "Anything else?": "no" now means goodbye.
-            context = ANYTHING_ELSE
-        return from_answer(self.content, key, context=context, **values)
+        """The content entry ``key`` as a reply, placeholders filled from ``values``."""
+        return from_answer(self.content, key, **values)
 
     # --- Opening ----------------------------------------------------------------------------
 
@@ -57,13 +77,11 @@ class Guide:
         stored = state.stored_place
         if stored is not None:
             name = self.content.routines[stored.routine_id].name
-            return from_answer(
-                self.content, "launch.resume", context=RESUME, routine=name
-            ).with_offer(OFFER_RESUME)
+            return self.answer("launch.resume", routine=name).with_offer(OFFER_RESUME)
         if not state.welcomed:
             state.mark_welcomed()
-            return from_answer(self.content, "launch.first", context=MUSCLE)
-        return from_answer(self.content, "launch", context=MUSCLE)
+            return self.answer("launch.first")
+        return self.answer("launch")
 
     # --- Stretching -------------------------------------------------------------------------
 
@@ -91,14 +109,14 @@ class Guide:
         state.place = place
         routine = self.content.routines[place.routine_id]
         parts = engine.step_parts(self.content, routine, place.step, state.settings, intro=intro)
-        question = from_answer(self.content, "routine.next_question", context=ROUTINE)
+        question = self.answer("routine.next_question")
         return Reply(
             parts=tuple(parts),
             ask=question.ask,
             reprompt=question.reprompt,
             keys=(f"routine.{routine.id}.{place.step}",),
             offer=OFFER_NEXT_STEP,
-            context=ROUTINE,
+            context=Context.ROUTINE,
         )
 
     def next_step(self, state: TurnState) -> Reply:
@@ -156,9 +174,7 @@ class Guide:
             return self.answer("routine.not_in_routine")
         state.place = place.at(place.step, state.now)
         name = self.content.routines[place.routine_id].name
-        return from_answer(
-            self.content, "routine.paused", context=PAUSED, routine=name
-        ).with_offer(OFFER_RESUME)
+        return self.answer("routine.paused", routine=name).with_offer(OFFER_RESUME)
 
     def resume(self, state: TurnState) -> Reply:
         place = state.place or state.stored_place
@@ -184,8 +200,8 @@ class Guide:
     # --- Settings ---------------------------------------------------------------------------
 
     def _after_setting(self, state: TurnState, said: Reply) -> Reply:
-        if state.place is not None and state.context in {ROUTINE, PAUSED}:
-            question = from_answer(self.content, "routine.next_question", context=ROUTINE)
+        if state.place is not None and state.context in {Context.ROUTINE, Context.PAUSED}:
+            question = self.answer("routine.next_question")
             return said.then(question.with_offer(OFFER_NEXT_STEP))
         return said.then(self.answer("settings.ask"))
 
@@ -203,7 +219,7 @@ class Guide:
                 said = self.answer("hold.unchanged", seconds=str(wanted), direction=direction)
                 return self._after_setting(state, said)
         else:
-            return self.answer("hold.ask_number").with_context(HOLD)
+            return self.answer("hold.ask_number")
         state.settings = Settings(hold_seconds=wanted, night=current.night)
         said = self.answer(key, seconds=str(wanted))
         if state.place is None:
@@ -229,7 +245,6 @@ class Guide:
                 reprompt=self.content.phrase("medication.reprompt"),
                 keys=(f"medication.{entry.id}",),
                 offer="ask_medicine",
-                context=MEDICINE,
             )
         elif medicine.unknown:
             reply = self.answer("unknown_medicine", medicine=medicine.echo)
@@ -272,37 +287,31 @@ class Guide:
 
     def no(self, state: TurnState) -> Reply:
         context = state.context
-        if context == RESUME:
+        if context == Context.RESUME:
             return self.start_fresh(state)
-        if context == ROUTINE and state.place is not None:
+        if context == Context.ROUTINE and state.place is not None:
             return self.pause(state)
-        if context in {PAUSED, ANYTHING_ELSE}:
+        if context in {Context.PAUSED, Context.ANYTHING_ELSE}:
             return self.stop(state)
         return self.answer("no_offer")
 
     def help(self, state: TurnState) -> Reply:
         context = state.context
         place = state.place or state.stored_place
-        if context == RESUME and place is not None:
+        if context == Context.RESUME and place is not None:
             name = self.content.routines[place.routine_id].name
-            return from_answer(
-                self.content, "help.resume", context=RESUME, routine=name
-            ).with_offer(OFFER_RESUME)
-        if context in {ROUTINE, PAUSED} and state.place is not None:
+            return self.answer("help.resume", routine=name).with_offer(OFFER_RESUME)
+        if context in {Context.ROUTINE, Context.PAUSED} and state.place is not None:
             name = self.content.routines[state.place.routine_id].name
-            return from_answer(
-                self.content, "help.routine", context=ROUTINE, routine=name
-            ).with_offer(OFFER_NEXT_STEP)
-        if context == MUSCLE:
+            return self.answer("help.routine", routine=name).with_offer(OFFER_NEXT_STEP)
+        if context == Context.MUSCLE:
             return self.answer("help.muscle")
         return self.answer("help")
 
     def fallback(self, state: TurnState) -> Reply:
         if state.in_routine and state.place is not None:
             name = self.content.routines[state.place.routine_id].name
-            return from_answer(
-                self.content, "fallback.routine", context=ROUTINE, routine=name
-            ).with_offer(OFFER_NEXT_STEP)
+            return self.answer("fallback.routine", routine=name).with_offer(OFFER_NEXT_STEP)
         return self.answer("fallback")
 
     def home(self, state: TurnState) -> Reply:

@@ -19,6 +19,7 @@ from typing import Any
 from ask_sdk_core.handler_input import HandlerInput
 
 from .content import Content
+from .conversation import Context, read_context
 from .persistence.interceptors import forget_user, store_available, user_state
 from .routine import Place, Settings
 
@@ -103,9 +104,9 @@ class TurnState:
     # --- conversation -----------------------------------------------------------------------
 
     @property
-    def context(self) -> str | None:
-        value = self.session.get(CONTEXT)
-        return value if isinstance(value, str) else None
+    def context(self) -> Context | None:
+        """What the last question was about (``None`` for none, or a value this version lacks)."""
+        return read_context(self.session.get(CONTEXT))
 
     @property
     def offer(self) -> str | None:
@@ -114,7 +115,8 @@ class TurnState:
 
     @property
     def in_routine(self) -> bool:
-        return self.place is not None and self.context in {"routine", "paused"}
+        """In a routine, and the last question was its own ("Ready for the next one?", paused)."""
+        return self.place is not None and self.context in {Context.ROUTINE, Context.PAUSED}
 
     @property
     def welcomed(self) -> bool:
@@ -137,9 +139,12 @@ class TurnState:
             return value
         return None
 
-    def remember(self, *, offer: str | None, context: str | None, last: dict[str, Any]) -> None:
+    def remember(
+        self, *, offer: str | None, context: Context | None, last: dict[str, Any]
+    ) -> None:
+        """Record this turn's question for the next one: its offer, context and speech."""
         self.session[OFFER] = offer
-        self.session[CONTEXT] = context
+        self.session[CONTEXT] = context.value if context is not None else None
         self.session[LAST] = last
 
     def forget_stored(self) -> bool:

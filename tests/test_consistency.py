@@ -19,10 +19,10 @@ from skill.content import (
     MAX_HOLD_SECONDS,
     MIN_HOLD_SECONDS,
     PLACEHOLDERS,
-    ROUTINE_TARGET,
     Content,
     fill,
 )
+from skill.conversation import ROUTINE_TARGET
 from skill.guide import DEFAULT_ROUTINES, SEATED_HAMSTRING
 from skill.handlers.routes import ROUTES
 from skill.persistence.memory_store import InMemoryPersistenceAdapter

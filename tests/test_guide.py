@@ -7,12 +7,14 @@ from dataclasses import dataclass
 import pytest
 
 from skill.content import Content
-from skill.guide import ANYTHING_ELSE, MUSCLE, PAUSED, RESUME, ROUTINE, Guide
-from skill.replies import OFFER_NEXT_STEP, OFFER_RESUME
+from skill.conversation import OFFER_NEXT_STEP, OFFER_RESUME, Context
+from skill.guide import Guide
 from skill.routine import Place, Settings
 from skill.slots import SlotReading
 from skill.topics import TOPICS
 
+MUSCLE, ROUTINE, PAUSED = Context.MUSCLE, Context.ROUTINE, Context.PAUSED
+RESUME, ANYTHING_ELSE = Context.RESUME, Context.ANYTHING_ELSE
 NOW = 1_700_000_000.0
 NOTHING = SlotReading()
 
@@ -28,7 +30,7 @@ class FakeState:
     welcomed: bool = False
     disclaimed: bool = False
     offer: str | None = None
-    context: str | None = None
+    context: Context | None = None
 
     @property
     def in_routine(self) -> bool:
@@ -212,7 +214,7 @@ def test_yes_follows_the_offer(guide: Guide) -> None:
     ],
 )
 def test_no_depends_on_the_question(
-    guide: Guide, context: str | None, with_place: bool, key: str
+    guide: Guide, context: Context | None, with_place: bool, key: str
 ) -> None:
     place = Place("quadriceps_standing", 1, NOW) if with_place else None
     state = FakeState(context=context, place=place)
