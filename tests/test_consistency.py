@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from contract import INTENT_SLOTS, SLOT_TYPE_IDS
 
 from skill.builder import build_lambda_handler
 from skill.content import (
@@ -111,6 +112,15 @@ def test_every_model_intent_is_answered_through_the_lambda_handler(
         elif intent != "AMAZON.FallbackIntent" and keys and keys[0].startswith("fallback"):
             problems.append(f"{intent}: answered as a fallback {keys}")
     assert not problems, problems
+
+
+def test_the_route_table_follows_the_intent_contract() -> None:
+    """One route per contract intent; each topic reads a slot its intent has, of its type."""
+    assert set(ROUTES) == set(INTENT_SLOTS)
+    for intent, topic in TOPICS.items():
+        if topic.slot is not None:
+            assert topic.slot in INTENT_SLOTS[intent], f"{intent} has no slot {topic.slot}"
+    assert set(DEFAULT_ROUTINES) == SLOT_TYPE_IDS["MuscleType"]
 
 
 def test_every_handled_intent_is_in_the_model(model: InteractionModel) -> None:
