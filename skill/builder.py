@@ -61,8 +61,13 @@ def _builder(
 ) -> CustomSkillBuilder:
     """The builder over content the caller has already checked."""
     deps = Deps(content=content, guide=Guide(content), clock=clock)
-    builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
-    builder.skill_id = skill_id
+    builder = (
+        CustomSkillBuilder()
+        if persistence_adapter is None
+        else CustomSkillBuilder(persistence_adapter=persistence_adapter)
+    )
+    # The SDK annotates ``skill_id`` by its default (None), but reads it as the skill's id.
+    builder.skill_id = skill_id  # type: ignore[assignment]
     for handler in [
         launch.LaunchHandler(deps),
         launch.SessionEndedHandler(),
@@ -118,7 +123,9 @@ def build_lambda_handler(
                 return {"version": RESPONSE_VERSION, "response": {}}
             return copy.deepcopy(unreadable)
         response = skill.invoke(request_envelope=envelope, context=context)
-        result: dict[str, Any] = skill.serializer.serialize(response)
+        result = skill.serializer.serialize(response)
+        if not isinstance(result, dict):
+            raise TypeError(f"the SDK serialized a response as {type(result).__name__}")
         return result
 
     return handler

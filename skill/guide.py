@@ -74,6 +74,7 @@ class Guide:
     # --- Opening ----------------------------------------------------------------------------
 
     def launch(self, state: TurnState) -> Reply:
+        """Opening: offer to resume a recent unfinished routine, else ask where it hurts."""
         stored = state.stored_place
         if stored is not None:
             name = self.content.routines[stored.routine_id].name
@@ -86,10 +87,12 @@ class Guide:
     # --- Stretching -------------------------------------------------------------------------
 
     def stretch(self, state: TurnState, muscle: SlotReading, position: SlotReading) -> Reply:
-        if muscle.id in DEFAULT_ROUTINES:
+        """Start the routine for the muscle (and position); ask which muscle if neither says."""
+        routine_id = DEFAULT_ROUTINES.get(muscle.id) if muscle.id else None
+        if routine_id is not None:
             if muscle.id == "hamstring" and position.id == "seated":
                 return self.start_routine(state, SEATED_HAMSTRING)
-            return self.start_routine(state, DEFAULT_ROUTINES[muscle.id])
+            return self.start_routine(state, routine_id)
         if muscle.unknown:
             return self.answer("unknown_muscle", muscle=muscle.echo)
         if position.id == "seated":
@@ -101,6 +104,7 @@ class Guide:
         return self.answer("choose_muscle")
 
     def start_routine(self, state: TurnState, routine_id: str) -> Reply:
+        """Step 0 of ``routine_id`` (with its introduction), placed at ``state.now``."""
         routine = self.content.routines[routine_id]
         place = engine.start(routine, state.now)
         return self._step(state, place, intro=True)
@@ -120,6 +124,7 @@ class Guide:
         )
 
     def next_step(self, state: TurnState) -> Reply:
+        """The following step; after the last one, the place is cleared and the routine ends."""
         place = state.place
         if place is None:
             return self.answer("routine.not_in_routine")
@@ -131,6 +136,7 @@ class Guide:
         return self._step(state, following)
 
     def previous_step(self, state: TurnState) -> Reply:
+        """The step before; at the first step, that step again (said so)."""
         place = state.place
         if place is None:
             return self.answer("routine.not_in_routine")
@@ -157,18 +163,21 @@ class Guide:
         return Replay(last["ssml"], reprompt)
 
     def repeat_step(self, state: TurnState) -> Reply:
+        """The current step again, its hold timed from now."""
         place = state.place
         if place is None:
             return self.answer("routine.not_in_routine")
         return self._step(state, place.at(place.step, state.now))
 
     def start_over(self, state: TurnState) -> Reply:
+        """Step 0 of the routine in this session, or of the one left off last time."""
         place = state.place or state.stored_place
         if place is None:
             return self.answer("routine.not_in_routine")
         return self.start_routine(state, place.routine_id)
 
     def pause(self, state: TurnState) -> Reply:
+        """Keep the place (timed from now) and wait for "resume"."""
         place = state.place
         if place is None:
             return self.answer("routine.not_in_routine")
@@ -177,6 +186,7 @@ class Guide:
         return self.answer("routine.paused", routine=name).with_offer(OFFER_RESUME)
 
     def resume(self, state: TurnState) -> Reply:
+        """The current step again, from this session's place or the one left off last time."""
         place = state.place or state.stored_place
         if place is None:
             return self.answer("routine.nothing_to_resume")
@@ -190,6 +200,7 @@ class Guide:
         return self.answer("choose_muscle")
 
     def stop(self, state: TurnState) -> Reply:
+        """Goodbye; inside a routine the place is kept (timed from now) to offer next time."""
         place = state.place
         if place is not None:
             state.place = place.at(place.step, state.now)
@@ -206,6 +217,7 @@ class Guide:
         return said.then(self.answer("settings.ask"))
 
     def set_hold(self, state: TurnState, seconds: int | None, change: SlotReading) -> Reply:
+        """Set the hold length: ``seconds`` (clamped to 10-60 s), or 10 s longer or shorter."""
         current = state.settings
         if seconds is not None:
             wanted = clamp_hold(seconds)
@@ -227,15 +239,17 @@ class Guide:
         return self._after_setting(state, said)
 
     def set_night(self, state: TurnState, night: bool) -> Reply:
+        """Night mode on (a soft, slightly slower whisper) or off."""
         state.settings = Settings(hold_seconds=state.settings.hold_seconds, night=night)
         return self._after_setting(state, self.answer("night.on" if night else "night.off"))
 
     # --- Answers with slots -----------------------------------------------------------------
 
     def medication(self, state: TurnState, medicine: SlotReading) -> Reply:
+        """Whether a medicine can cause cramps; the disclaimer first, once per session."""
         disclaimer = state.take_disclaimer()
-        if medicine.id in self.content.medications:
-            entry = self.content.medications[medicine.id]
+        entry = self.content.medications.get(medicine.id) if medicine.id else None
+        if entry is not None:
             parts: list[str] = [entry.say]
             if entry.stop_warning:
                 parts.append(self.content.phrase("dont_stop"))
@@ -255,6 +269,7 @@ class Guide:
         return reply
 
     def relief(self, state: TurnState) -> Reply:
+        """What helps right now; the medicine disclaimer first, once per session."""
         reply = self.answer("relief")
         if state.take_disclaimer():
             reply = reply.before(self.content.phrase("disclaimer.medicine"), key="disclaimer")
@@ -272,6 +287,7 @@ class Guide:
     # --- Yes, no, help, fallback ------------------------------------------------------------
 
     def yes(self, state: TurnState) -> Reply:
+        """"Yes": whatever the last question offered (see the state table above)."""
         offer = state.offer
         if offer == OFFER_FORGET:
             return self.forget(state)
@@ -286,6 +302,7 @@ class Guide:
         return self.answer("anything_else")
 
     def no(self, state: TurnState) -> Reply:
+        """"No": depends on what the last question was about (see the state table above)."""
         context = state.context
         if context == Context.RESUME:
             return self.start_fresh(state)
@@ -296,6 +313,7 @@ class Guide:
         return self.answer("no_offer")
 
     def help(self, state: TurnState) -> Reply:
+        """Help for where the user is: resuming, in a routine, choosing a muscle, or anywhere."""
         context = state.context
         place = state.place or state.stored_place
         if context == Context.RESUME and place is not None:
@@ -309,15 +327,18 @@ class Guide:
         return self.answer("help")
 
     def fallback(self, state: TurnState) -> Reply:
+        """Words the model did not understand: in a routine, how to go on; else what to say."""
         if state.in_routine and state.place is not None:
             name = self.content.routines[state.place.routine_id].name
             return self.answer("fallback.routine", routine=name).with_offer(OFFER_NEXT_STEP)
         return self.answer("fallback")
 
-    def home(self, state: TurnState) -> Reply:
+    def home(self) -> Reply:
+        """"Go home": the "what else?" question, wherever the user was."""
         return self.answer("anything_else")
 
     def confirm_forget(self) -> Reply:
+        """Ask before deleting the user's settings and place; "yes" deletes them."""
         return self.answer("forget.confirm").with_offer(OFFER_FORGET)
 
     def forget(self, state: TurnState) -> Reply:

@@ -6,14 +6,14 @@ the routine place to the next session. This module is the only one that knows bo
 
 Session attributes (plain JSON, never SDK objects):
 ``settings``, ``routine`` (a place or ``None`` once cleared), ``offer``, ``context``,
-``last`` (``{"ssml", "reprompt", "end"}`` for Repeat), ``disclaimed``.
+``last`` (``{"ssml", "reprompt", "keys"}``: the last response as rendered, for "repeat", and the
+content keys it said), ``disclaimed``.
 
 Stored per user: ``settings``, ``routine``, ``welcomed``. Never anything about health.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -86,12 +86,6 @@ class TurnState:
         """The place in the current conversation's routine, if any."""
         return Place.from_dict(self.session.get(ROUTINE), self.content)
 
-    @property
-    def stored_place(self) -> Place | None:
-        """A place left unfinished in an earlier session, if it is recent enough to offer."""
-        place = Place.from_dict(self.stored.get(ROUTINE), self.content)
-        return place if place is not None and place.is_fresh(self.now) else None
-
     @place.setter
     def place(self, place: Place | None) -> None:
         if place is None:
@@ -100,6 +94,12 @@ class TurnState:
         else:
             self.session[ROUTINE] = place.to_dict()
             self.stored[ROUTINE] = place.to_dict()
+
+    @property
+    def stored_place(self) -> Place | None:
+        """A place left unfinished in an earlier session, if it is recent enough to offer."""
+        place = Place.from_dict(self.stored.get(ROUTINE), self.content)
+        return place if place is not None and place.is_fresh(self.now) else None
 
     # --- conversation -----------------------------------------------------------------------
 
@@ -156,5 +156,3 @@ class TurnState:
         for key in (SETTINGS, ROUTINE, DISCLAIMED):
             self.session.pop(key, None)
 
-
-StateFactory = Callable[[HandlerInput], TurnState]

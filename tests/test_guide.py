@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from skill.content import Content
-from skill.conversation import OFFER_NEXT_STEP, OFFER_RESUME, Context
+from skill.conversation import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, Context
 from skill.guide import Guide
 from skill.routine import Place, Settings
 from skill.slots import SlotReading
@@ -43,6 +43,11 @@ class FakeState:
         first = not self.disclaimed
         self.disclaimed = True
         return first
+
+    store_forgets: bool = True
+
+    def forget_stored(self) -> bool:
+        return self.store_forgets
 
     def forget_everything(self) -> None:
         self.place, self.settings, self.disclaimed = None, Settings(), False
@@ -199,6 +204,16 @@ def test_yes_follows_the_offer(guide: Guide) -> None:
     assert guide.yes(state).keys == ("routine.hamstring_lying.1",)
     state = FakeState(offer=OFFER_RESUME, stored_place=place, context=RESUME)
     assert guide.yes(state).keys == ("resume.picking_up", "routine.hamstring_lying.0")
+
+
+@pytest.mark.parametrize(("confirmed", "key"), [(True, "forget.done"), (False, "forget.failed")])
+def test_yes_to_forgetting_deletes_and_says_whether_it_worked(
+    guide: Guide, confirmed: bool, key: str
+) -> None:
+    place = Place("bedtime", 1, NOW)
+    state = FakeState(offer=OFFER_FORGET, place=place, store_forgets=confirmed)
+    assert guide.yes(state).keys == (key,)
+    assert (state.place is None) is confirmed
 
 
 @pytest.mark.parametrize(

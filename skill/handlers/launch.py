@@ -1,4 +1,4 @@
-"""Opening the skill, and the end of a session."""
+"""Requests that are not intents: opening the skill, the end of a session, anything else."""
 
 from __future__ import annotations
 

@@ -74,7 +74,7 @@ ROUTES: Mapping[str, Route] = MappingProxyType({
     "AMAZON.HelpIntent": lambda g, _hi, s: g.help(s),
     "AMAZON.StopIntent": lambda g, _hi, s: g.stop(s),
     "AMAZON.CancelIntent": lambda g, _hi, s: g.stop(s),
-    "AMAZON.NavigateHomeIntent": lambda g, _hi, s: g.home(s),
+    "AMAZON.NavigateHomeIntent": lambda g, _hi, _s: g.home(),
     "AMAZON.FallbackIntent": lambda g, _hi, s: g.fallback(s),
 })
 
