@@ -1,4 +1,4 @@
-"""Building the skill: one ordered list of handlers, content loaded once, the store chosen here.
+"""Building the skill: one handler per request type, content loaded once, the store chosen here.
 
 There is one handler per request type: every intent goes through the route table in
 :mod:`skill.handlers.routes`, so no intent depends on the order of this list.
