@@ -8,6 +8,7 @@ slot value without an answer, an answer that no longer renders, a "yes" that lea
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -121,6 +122,16 @@ def test_the_route_table_follows_the_intent_contract() -> None:
         if topic.slot is not None:
             assert topic.slot in INTENT_SLOTS[intent], f"{intent} has no slot {topic.slot}"
     assert set(DEFAULT_ROUTINES) == SLOT_TYPE_IDS["MuscleType"]
+
+
+def test_an_intent_without_a_route_is_logged_and_answered_as_a_fallback(
+    content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
+    handler = build_lambda_handler(InMemoryPersistenceAdapter(), content=content)
+    with caplog.at_level(logging.WARNING, logger="skill.handlers.routes"):
+        response = handler(_envelope("WeatherIntent"), None)
+    assert response["sessionAttributes"]["last"]["keys"] == ["fallback"]
+    assert "WeatherIntent" in caplog.text
 
 
 def test_every_handled_intent_is_in_the_model(model: InteractionModel) -> None:
