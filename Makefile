@@ -25,8 +25,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+## Ruff over everything, mypy over the skill package.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy skill
 
 ## Speed and memory figures against a minimal skill; writes benchmarks/RESULTS.md.
 bench: $(STAMP)

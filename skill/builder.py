@@ -1,8 +1,7 @@
-"""Building the skill: one ordered list of handlers, content loaded once, the store chosen here.
+"""Building the skill: one handler per request type, content loaded once, the store chosen here.
 
-Handlers are tried in order and the first that can handle a request wins, so the list runs
-from specific to general: routine navigation (only inside a routine) before the general
-built-ins, and the catch-alls last.
+There is one handler per request type: every intent goes through the route table in
+:mod:`skill.handlers.routes`, so no intent depends on the order of this list.
 """
 
 from __future__ import annotations
@@ -22,9 +21,10 @@ from ask_sdk_model import RequestEnvelope
 
 from .content import Content, load_content
 from .guide import Guide
-from .handlers import builtins, guidance, launch, routines
+from .handlers import launch
 from .handlers.base import Deps
-from .handlers.errors import ApologyHandler, UnknownIntentHandler
+from .handlers.errors import ApologyHandler
+from .handlers.routes import IntentRouter
 from .persistence.interceptors import add_user_state_interceptors
 from .replies import from_answer
 from .routine import check_routines_fit
@@ -49,7 +49,7 @@ def skill_builder(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
 ) -> CustomSkillBuilder:
-    """The one ordered handler list, over content loaded and checked here."""
+    """The skill's builder (handlers, store, interceptors), over content loaded and checked here."""
     return _builder(persistence_adapter, skill_id, load_checked_content(content), clock)
 
 
@@ -61,14 +61,17 @@ def _builder(
 ) -> CustomSkillBuilder:
     """The builder over content the caller has already checked."""
     deps = Deps(content=content, guide=Guide(content), clock=clock)
-    builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
-    builder.skill_id = skill_id
+    builder = (
+        CustomSkillBuilder()
+        if persistence_adapter is None
+        else CustomSkillBuilder(persistence_adapter=persistence_adapter)
+    )
+    # The SDK annotates ``skill_id`` by its default (None), but reads it as the skill's id.
+    builder.skill_id = skill_id  # type: ignore[assignment]
     for handler in [
-        *launch.handlers(deps),
-        *routines.handlers(deps),
-        *guidance.handlers(deps),
-        *builtins.handlers(deps),
-        UnknownIntentHandler(deps),
+        launch.LaunchHandler(deps),
+        launch.SessionEndedHandler(),
+        IntentRouter(deps),
         launch.OtherRequestHandler(),
     ]:
         builder.add_request_handler(handler)
@@ -120,7 +123,9 @@ def build_lambda_handler(
                 return {"version": RESPONSE_VERSION, "response": {}}
             return copy.deepcopy(unreadable)
         response = skill.invoke(request_envelope=envelope, context=context)
-        result: dict[str, Any] = skill.serializer.serialize(response)
+        result = skill.serializer.serialize(response)
+        if not isinstance(result, dict):
+            raise TypeError(f"the SDK serialized a response as {type(result).__name__}")
         return result
 
     return handler

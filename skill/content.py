@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from .conversation import ROUTINE_TARGET, Context, read_context
+
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCALE = "en-US"
@@ -41,7 +43,6 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "topic": "swimming",
     }
 )
-ROUTINE_TARGET = "routine:"
 _WORD = re.compile(r"[\w']+")
 #: libyaml's safe loader where PyYAML was built with it (ten times faster at start-up).
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -63,6 +64,8 @@ class Answer:
     yes: str | None = None
     #: Ends the session (a goodbye); such an answer has no question.
     end: bool = False
+    #: What the question is about, for "no", "help" and unknown words next turn.
+    context: Context | None = None
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,7 @@ class _Checker:
     def _load_answers(self, file: str, key: str, value: Any) -> None:
         self._claim(file, "answer", key)
         entry = self.mapping(file, key, value)
-        allowed = {"say", "ask", "reprompt", "if_yes", "end"}
+        allowed = {"say", "ask", "reprompt", "if_yes", "end", "context"}
         if extra := set(entry) - allowed:
             raise self.fail(file, key, f"unknown field(s) {sorted(extra)}")
         say = self.text(file, key, entry.get("say"), field="say")
@@ -227,6 +230,12 @@ class _Checker:
         yes = entry.get("if_yes")
         if yes is not None and not ask:
             raise self.fail(file, key, "`if_yes` needs a question (`ask`) to answer")
+        context = entry.get("context")
+        if context is not None and read_context(context) is None:
+            known = ", ".join(c.value for c in Context)
+            raise self.fail(file, key, f"`context` must be one of {known}")
+        if context is not None and not ask:
+            raise self.fail(file, key, "`context` needs a question (`ask`) it is about")
         self.answers[key] = Answer(
             key=key,
             say=say,
@@ -234,6 +243,7 @@ class _Checker:
             reprompt=reprompt or ask,
             yes=yes if yes is None else self.text(file, key, yes, field="if_yes"),
             end=end,
+            context=read_context(context),
         )
         self.where[f"answer-file:{key}"] = file
 

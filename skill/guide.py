@@ -1,8 +1,41 @@
 """What the skill does for each thing a user can ask: the decisions, as replies.
 
-Handlers read the request (slot ids, the intent) and call one method here; this module decides
-what to say and changes the user's state through :class:`~skill.state.TurnState`. It never
-builds SSML and never touches the SDK's response.
+Each intent's route (:mod:`skill.handlers.routes`) reads the request (slot ids, numbers) and
+calls one method here. This module decides what to say from the turn state and changes that
+state through :class:`~skill.state.TurnState`; it never builds SSML and never touches the SDK's
+response. Its only data is the content: one guide serves every request.
+
+The state table
+---------------
+Every question leaves a context and an offer for the next turn (see :mod:`skill.conversation`).
+"Yes" follows the offer: the next step (``action:next``), the routine left off
+(``action:resume``), deleting the user's data (``action:forget``), a routine (``routine:<id>``)
+or another answer (its key); with no offer, "What else would you like to know?". "No", "help",
+"repeat" and words the model did not understand follow the context:
+
+=============== ==================== =================== ============= ========================
+context         asked by             "no"                "help"        unknown words, "repeat"
+=============== ==================== =================== ============= ========================
+(none)          most answers         "All right. Is      ``help``      ``fallback``; the last
+                                     there anything                    response again
+                                     else?"
+muscle          launch, ``identify``, as (none)          ``help.       as (none)
+                ``choose_muscle``,                       muscle``
+                ``unknown_muscle``
+routine         each routine step:   pause, keeping the  ``help.       ``fallback.routine``;
+                "Ready for the next  place               routine``     the step again
+                one?"
+paused          ``routine.paused``   goodbye, keeping    ``help.       ``fallback.routine``;
+                                     the place           routine``     the step again
+resume          ``launch.resume``:   forget the place,   ``help.       as (none)
+                "pick up where you   ask which muscle    resume``
+                left off?"
+anything_else   "Is there anything   goodbye             ``help``      as (none)
+                else?"
+=============== ==================== =================== ============= ========================
+
+"routine" and "paused" mean the above only while a routine place is in the session; without
+one (a cleared place) they act as no context. Stop always ends the session, keeping any place.
 """
 
 from __future__ import annotations
@@ -11,11 +44,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from . import routine as engine
-from .content import ROUTINE_TARGET, Content
-from .replies import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, Reply, from_answer
+from .content import Content
+from .conversation import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, ROUTINE_TARGET, Context
+from .replies import Replay, Reply, from_answer
 from .routine import HOLD_STEP_SECONDS, Place, Settings, clamp_hold
 from .slots import SlotReading
+from .speech import is_own_ssml
 from .state import TurnState
+from .topics import Topic
 
 #: Which routine a muscle (and, for the hamstring, a position) starts.
 DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType(
@@ -23,15 +59,6 @@ DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType(
 )
 SEATED_HAMSTRING = "hamstring_seated"
 BEDTIME = "bedtime"
-
-# Contexts: what the last question was about.
-MUSCLE = "muscle"
-ROUTINE = "routine"
-PAUSED = "paused"
-RESUME = "resume"
-MEDICINE = "medicine"
-HOLD = "hold"
-ANYTHING_ELSE = "anything_else"
 
 
 class Guide:
@@ -41,35 +68,31 @@ class Guide:
         self.content = content
 
     def answer(self, key: str, **values: str) -> Reply:
-        context = MUSCLE if key in {"identify", "choose_muscle", "unknown_muscle"} else None
-        if key in {"ask_medicine", "medications"}:
-            context = MEDICINE
-        if key == "anything_else" or self.content.answer(key).yes == "anything_else":
-            # "Anything else?": "no" now means goodbye.
-            context = ANYTHING_ELSE
-        return from_answer(self.content, key, context=context, **values)
+        """The content entry ``key`` as a reply, placeholders filled from ``values``."""
+        return from_answer(self.content, key, **values)
 
     # --- Opening ----------------------------------------------------------------------------
 
     def launch(self, state: TurnState) -> Reply:
+        """Opening: offer to resume a recent unfinished routine, else ask where it hurts."""
         stored = state.stored_place
         if stored is not None:
             name = self.content.routines[stored.routine_id].name
-            return from_answer(
-                self.content, "launch.resume", context=RESUME, routine=name
-            ).with_offer(OFFER_RESUME)
+            return self.answer("launch.resume", routine=name).with_offer(OFFER_RESUME)
         if not state.welcomed:
             state.mark_welcomed()
-            return from_answer(self.content, "launch.first", context=MUSCLE)
-        return from_answer(self.content, "launch", context=MUSCLE)
+            return self.answer("launch.first")
+        return self.answer("launch")
 
     # --- Stretching -------------------------------------------------------------------------
 
     def stretch(self, state: TurnState, muscle: SlotReading, position: SlotReading) -> Reply:
-        if muscle.id in DEFAULT_ROUTINES:
+        """Start the routine for the muscle (and position); ask which muscle if neither says."""
+        routine_id = DEFAULT_ROUTINES.get(muscle.id) if muscle.id else None
+        if routine_id is not None:
             if muscle.id == "hamstring" and position.id == "seated":
                 return self.start_routine(state, SEATED_HAMSTRING)
-            return self.start_routine(state, DEFAULT_ROUTINES[muscle.id])
+            return self.start_routine(state, routine_id)
         if muscle.unknown:
             return self.answer("unknown_muscle", muscle=muscle.echo)
         if position.id == "seated":
@@ -80,14 +103,8 @@ class Guide:
             return self.start_routine(state, DEFAULT_ROUTINES["quadriceps"])
         return self.answer("choose_muscle")
 
-    def identify(self, muscle: SlotReading) -> Reply:
-        if muscle.id in DEFAULT_ROUTINES:
-            return self.answer(f"identify.{muscle.id}")
-        if muscle.unknown:
-            return self.answer("unknown_muscle", muscle=muscle.echo)
-        return self.answer("identify")
-
     def start_routine(self, state: TurnState, routine_id: str) -> Reply:
+        """Step 0 of ``routine_id`` (with its introduction), placed at ``state.now``."""
         routine = self.content.routines[routine_id]
         place = engine.start(routine, state.now)
         return self._step(state, place, intro=True)
@@ -96,17 +113,18 @@ class Guide:
         state.place = place
         routine = self.content.routines[place.routine_id]
         parts = engine.step_parts(self.content, routine, place.step, state.settings, intro=intro)
-        question = from_answer(self.content, "routine.next_question", context=ROUTINE)
+        question = self.answer("routine.next_question")
         return Reply(
             parts=tuple(parts),
             ask=question.ask,
             reprompt=question.reprompt,
             keys=(f"routine.{routine.id}.{place.step}",),
             offer=OFFER_NEXT_STEP,
-            context=ROUTINE,
+            context=Context.ROUTINE,
         )
 
     def next_step(self, state: TurnState) -> Reply:
+        """The following step; after the last one, the place is cleared and the routine ends."""
         place = state.place
         if place is None:
             return self.answer("routine.not_in_routine")
@@ -118,6 +136,7 @@ class Guide:
         return self._step(state, following)
 
     def previous_step(self, state: TurnState) -> Reply:
+        """The step before; at the first step, that step again (said so)."""
         place = state.place
         if place is None:
             return self.answer("routine.not_in_routine")
@@ -127,29 +146,47 @@ class Guide:
             )
         return self._step(state, engine.previous_step(place, state.now))
 
+    def repeat(self, state: TurnState) -> Reply | Replay:
+        """"Repeat": the routine's step again inside a routine, else the last response as sent.
+
+        Without a last response the skill itself rendered (none yet, or one it cannot vouch
+        for), the help for where the user is.
+        """
+        if state.in_routine:
+            return self.repeat_step(state)
+        last = state.last
+        if last is None:
+            return self.help(state)
+        reprompt = last.get("reprompt")
+        if not is_own_ssml(last["ssml"]) or not (reprompt is None or is_own_ssml(reprompt)):
+            return self.help(state)
+        return Replay(last["ssml"], reprompt)
+
     def repeat_step(self, state: TurnState) -> Reply:
+        """The current step again, its hold timed from now."""
         place = state.place
         if place is None:
             return self.answer("routine.not_in_routine")
         return self._step(state, place.at(place.step, state.now))
 
     def start_over(self, state: TurnState) -> Reply:
+        """Step 0 of the routine in this session, or of the one left off last time."""
         place = state.place or state.stored_place
         if place is None:
             return self.answer("routine.not_in_routine")
         return self.start_routine(state, place.routine_id)
 
     def pause(self, state: TurnState) -> Reply:
+        """Keep the place (timed from now) and wait for "resume"."""
         place = state.place
         if place is None:
             return self.answer("routine.not_in_routine")
         state.place = place.at(place.step, state.now)
         name = self.content.routines[place.routine_id].name
-        return from_answer(
-            self.content, "routine.paused", context=PAUSED, routine=name
-        ).with_offer(OFFER_RESUME)
+        return self.answer("routine.paused", routine=name).with_offer(OFFER_RESUME)
 
     def resume(self, state: TurnState) -> Reply:
+        """The current step again, from this session's place or the one left off last time."""
         place = state.place or state.stored_place
         if place is None:
             return self.answer("routine.nothing_to_resume")
@@ -163,6 +200,7 @@ class Guide:
         return self.answer("choose_muscle")
 
     def stop(self, state: TurnState) -> Reply:
+        """Goodbye; inside a routine the place is kept (timed from now) to offer next time."""
         place = state.place
         if place is not None:
             state.place = place.at(place.step, state.now)
@@ -173,12 +211,13 @@ class Guide:
     # --- Settings ---------------------------------------------------------------------------
 
     def _after_setting(self, state: TurnState, said: Reply) -> Reply:
-        if state.place is not None and state.context in {ROUTINE, PAUSED}:
-            question = from_answer(self.content, "routine.next_question", context=ROUTINE)
+        if state.place is not None and state.context in {Context.ROUTINE, Context.PAUSED}:
+            question = self.answer("routine.next_question")
             return said.then(question.with_offer(OFFER_NEXT_STEP))
         return said.then(self.answer("settings.ask"))
 
     def set_hold(self, state: TurnState, seconds: int | None, change: SlotReading) -> Reply:
+        """Set the hold length: ``seconds`` (clamped to 10-60 s), or 10 s longer or shorter."""
         current = state.settings
         if seconds is not None:
             wanted = clamp_hold(seconds)
@@ -192,7 +231,7 @@ class Guide:
                 said = self.answer("hold.unchanged", seconds=str(wanted), direction=direction)
                 return self._after_setting(state, said)
         else:
-            return self.answer("hold.ask_number").with_context(HOLD)
+            return self.answer("hold.ask_number")
         state.settings = Settings(hold_seconds=wanted, night=current.night)
         said = self.answer(key, seconds=str(wanted))
         if state.place is None:
@@ -200,15 +239,17 @@ class Guide:
         return self._after_setting(state, said)
 
     def set_night(self, state: TurnState, night: bool) -> Reply:
+        """Night mode on (a soft, slightly slower whisper) or off."""
         state.settings = Settings(hold_seconds=state.settings.hold_seconds, night=night)
         return self._after_setting(state, self.answer("night.on" if night else "night.off"))
 
     # --- Answers with slots -----------------------------------------------------------------
 
     def medication(self, state: TurnState, medicine: SlotReading) -> Reply:
+        """Whether a medicine can cause cramps; the disclaimer first, once per session."""
         disclaimer = state.take_disclaimer()
-        if medicine.id in self.content.medications:
-            entry = self.content.medications[medicine.id]
+        entry = self.content.medications.get(medicine.id) if medicine.id else None
+        if entry is not None:
             parts: list[str] = [entry.say]
             if entry.stop_warning:
                 parts.append(self.content.phrase("dont_stop"))
@@ -218,7 +259,6 @@ class Guide:
                 reprompt=self.content.phrase("medication.reprompt"),
                 keys=(f"medication.{entry.id}",),
                 offer="ask_medicine",
-                context=MEDICINE,
             )
         elif medicine.unknown:
             reply = self.answer("unknown_medicine", medicine=medicine.echo)
@@ -229,37 +269,28 @@ class Guide:
         return reply
 
     def relief(self, state: TurnState) -> Reply:
+        """What helps right now; the medicine disclaimer first, once per session."""
         reply = self.answer("relief")
         if state.take_disclaimer():
             reply = reply.before(self.content.phrase("disclaimer.medicine"), key="disclaimer")
         return reply
 
-    def cause(self, condition: SlotReading) -> Reply:
-        if condition.id and f"causes.{condition.id}" in self.content.answers:
-            return self.answer(f"causes.{condition.id}")
-        if condition.unknown:
-            return self.answer("unknown_condition", condition=condition.echo)
-        return self.answer("causes")
-
-    def exercise(self, kind: SlotReading) -> Reply:
-        if kind.unknown:  # "does zinc help" shares its wording with other topics
-            return self.answer("unknown_topic", topic=kind.echo)
-        return self.answer("exercise.yoga" if kind.id == "yoga" else "exercise")
-
-    def massage(self, kind: SlotReading) -> Reply:
-        if kind.unknown:
-            return self.answer("unknown_topic", topic=kind.echo)
-        return self.answer("massage.professional" if kind.id == "professional" else "massage")
-
-    def nutrition(self, nutrient: SlotReading) -> Reply:
-        if nutrient.id and f"nutrition.{nutrient.id}" in self.content.answers:
-            return self.answer(f"nutrition.{nutrient.id}")
-        return self.answer("nutrition")
+    def topic(self, topic: Topic, reading: SlotReading) -> Reply:
+        """A question answered from content: the rule in :mod:`skill.topics`."""
+        if reading.id and f"{topic.key}.{reading.id}" in self.content.answers:
+            return self.answer(f"{topic.key}.{reading.id}")
+        if reading.unknown and topic.unknown is not None:
+            echo = {topic.echo_as: reading.echo} if topic.echo_as else {}
+            return self.answer(topic.unknown, **echo)
+        return self.answer(topic.key)
 
     # --- Yes, no, help, fallback ------------------------------------------------------------
 
     def yes(self, state: TurnState) -> Reply:
+        """"Yes": whatever the last question offered (see the state table above)."""
         offer = state.offer
+        if offer == OFFER_FORGET:
+            return self.forget(state)
         if offer == OFFER_NEXT_STEP:
             return self.next_step(state)
         if offer == OFFER_RESUME:
@@ -271,48 +302,48 @@ class Guide:
         return self.answer("anything_else")
 
     def no(self, state: TurnState) -> Reply:
+        """"No": depends on what the last question was about (see the state table above)."""
         context = state.context
-        if context == RESUME:
+        if context == Context.RESUME:
             return self.start_fresh(state)
-        if context == ROUTINE and state.place is not None:
+        if context == Context.ROUTINE and state.place is not None:
             return self.pause(state)
-        if context in {PAUSED, ANYTHING_ELSE}:
+        if context in {Context.PAUSED, Context.ANYTHING_ELSE}:
             return self.stop(state)
         return self.answer("no_offer")
 
     def help(self, state: TurnState) -> Reply:
+        """Help for where the user is: resuming, in a routine, choosing a muscle, or anywhere."""
         context = state.context
         place = state.place or state.stored_place
-        if context == RESUME and place is not None:
+        if context == Context.RESUME and place is not None:
             name = self.content.routines[place.routine_id].name
-            return from_answer(
-                self.content, "help.resume", context=RESUME, routine=name
-            ).with_offer(OFFER_RESUME)
-        if context in {ROUTINE, PAUSED} and state.place is not None:
+            return self.answer("help.resume", routine=name).with_offer(OFFER_RESUME)
+        if context in {Context.ROUTINE, Context.PAUSED} and state.place is not None:
             name = self.content.routines[state.place.routine_id].name
-            return from_answer(
-                self.content, "help.routine", context=ROUTINE, routine=name
-            ).with_offer(OFFER_NEXT_STEP)
-        if context == MUSCLE:
+            return self.answer("help.routine", routine=name).with_offer(OFFER_NEXT_STEP)
+        if context == Context.MUSCLE:
             return self.answer("help.muscle")
         return self.answer("help")
 
     def fallback(self, state: TurnState) -> Reply:
+        """Words the model did not understand: in a routine, how to go on; else what to say."""
         if state.in_routine and state.place is not None:
             name = self.content.routines[state.place.routine_id].name
-            return from_answer(
-                self.content, "fallback.routine", context=ROUTINE, routine=name
-            ).with_offer(OFFER_NEXT_STEP)
+            return self.answer("fallback.routine", routine=name).with_offer(OFFER_NEXT_STEP)
         return self.answer("fallback")
 
-    def home(self, state: TurnState) -> Reply:
+    def home(self) -> Reply:
+        """"Go home": the "what else?" question, wherever the user was."""
         return self.answer("anything_else")
 
     def confirm_forget(self) -> Reply:
+        """Ask before deleting the user's settings and place; "yes" deletes them."""
         return self.answer("forget.confirm").with_offer(OFFER_FORGET)
 
-    def forget(self, state: TurnState, forgotten: bool) -> Reply:
-        if forgotten:
+    def forget(self, state: TurnState) -> Reply:
+        """"Yes" to deleting the user's data: delete it, and say whether the store confirmed."""
+        if state.forget_stored():
             state.forget_everything()
             return self.answer("forget.done")
         return self.answer("forget.failed")

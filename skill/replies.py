@@ -1,8 +1,8 @@
 """What a handler decides to say, before it becomes SSML.
 
-A :class:`Reply` is plain data: the words and pauses, the follow-up question, and what "yes" to
-that question should do. Handlers build replies from content keys; :mod:`skill.respond` turns a
-reply into the SDK response in one place.
+A :class:`Reply` is plain data: the words and pauses, the follow-up question, what "yes" to that
+question does and what it is about. The guide (:mod:`skill.guide`) builds replies from content
+keys; :mod:`skill.respond` turns a reply into the SDK response in one place.
 """
 
 from __future__ import annotations
@@ -11,12 +11,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .content import Content, fill
+from .conversation import Context
 from .speech import Part
-
-#: Offers that are actions of the skill itself rather than an answer's key.
-OFFER_NEXT_STEP = "action:next"
-OFFER_RESUME = "action:resume"
-OFFER_FORGET = "action:forget"
 
 
 @dataclass(frozen=True)
@@ -29,10 +25,11 @@ class Reply:
     end: bool = False
     #: Content keys spoken, in order (kept so tests and logs can tell what was said).
     keys: tuple[str, ...] = ()
-    #: What "yes" to ``ask`` does: an answer key, ``routine:<id>`` or an ``action:`` offer.
+    #: What "yes" to ``ask`` does: an answer key, ``routine:<id>`` or an ``action:`` offer
+    #: (see :mod:`skill.conversation`).
     offer: str | None = None
-    #: What the question was about ("muscle", "routine", "resume", ...), for help and "no".
-    context: str | None = None
+    #: What the question was about, for "no", "help" and unknown words next turn.
+    context: Context | None = None
 
     def before(self, *parts: Part, key: str | None = None) -> Reply:
         """The same reply with ``parts`` said first."""
@@ -41,9 +38,6 @@ class Reply:
 
     def with_offer(self, offer: str) -> Reply:
         return replace(self, offer=offer)
-
-    def with_context(self, context: str) -> Reply:
-        return replace(self, context=context)
 
     def then(self, other: Reply) -> Reply:
         """Say this reply's words, then ``other`` entirely (its question, offer and context)."""
@@ -54,10 +48,19 @@ class Reply:
         )
 
 
-def from_answer(
-    content: Content, key: str, *, context: str | None = None, **values: Any
-) -> Reply:
-    """A reply made of one content entry, with ``{placeholders}`` filled from ``values``."""
+@dataclass(frozen=True)
+class Replay:
+    """The last response again, exactly as it was rendered (SSML), for "repeat"."""
+
+    ssml: str
+    reprompt: str | None = None
+
+
+def from_answer(content: Content, key: str, **values: Any) -> Reply:
+    """A reply made of one content entry (its words, question, offer and declared context).
+
+    ``{placeholders}`` are filled from ``values``; a missing value raises ``KeyError``.
+    """
     answer = content.answer(key)
     say = fill(answer.say, values)
     return Reply(
@@ -67,5 +70,5 @@ def from_answer(
         end=answer.end,
         keys=(key,),
         offer=answer.yes,
-        context=context,
+        context=answer.context,
     )

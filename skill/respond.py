@@ -10,7 +10,7 @@ import logging
 
 from ask_sdk_model import Response
 
-from .replies import Reply
+from .replies import Replay, Reply
 from .speech import Speech
 from .state import TurnState
 
@@ -21,8 +21,14 @@ class DeadEndError(ValueError):
     """A reply that neither asks anything nor ends the session: a dead end for the user."""
 
 
-def respond(state: TurnState, reply: Reply) -> Response:
-    """Build the response for ``reply`` and record the turn in ``state``."""
+def respond(state: TurnState, reply: Reply | Replay) -> Response:
+    """Build the response for ``reply`` and record the turn in ``state``.
+
+    A :class:`~skill.replies.Replay` is sent as it was and recorded again as nothing new: the
+    question it repeats still means what it meant.
+    """
+    if isinstance(reply, Replay):
+        return replay(state, reply.ssml, reply.reprompt)
     if not reply.end and not reply.ask:
         raise DeadEndError(f"reply {reply.keys} neither asks a question nor ends the session")
     voice = state.settings.voice

@@ -92,7 +92,7 @@ class Place:
             return None
         if not step.is_integer() or not 0 <= step < len(routine.steps):
             return None
-        return cls(routine_id=routine_id, step=int(step), saved_at=saved_at)
+        return cls(routine_id=routine.id, step=int(step), saved_at=saved_at)
 
     def is_fresh(self, now: float) -> bool:
         return 0 <= now - self.saved_at <= PLACE_MAX_AGE_SECONDS

@@ -21,10 +21,6 @@ class SlotReading:
     id: str | None = None
 
     @property
-    def empty(self) -> bool:
-        return not self.spoken and not self.id
-
-    @property
     def unknown(self) -> bool:
         """Something was said, but it is not one of the slot type's values."""
         return bool(self.spoken) and self.id is None

@@ -6,20 +6,21 @@ the routine place to the next session. This module is the only one that knows bo
 
 Session attributes (plain JSON, never SDK objects):
 ``settings``, ``routine`` (a place or ``None`` once cleared), ``offer``, ``context``,
-``last`` (``{"ssml", "reprompt", "end"}`` for Repeat), ``disclaimed``.
+``last`` (``{"ssml", "reprompt", "keys"}``: the last response as rendered, for "repeat", and the
+content keys it said), ``disclaimed``.
 
 Stored per user: ``settings``, ``routine``, ``welcomed``. Never anything about health.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
 
 from .content import Content
-from .persistence.interceptors import store_available, user_state
+from .conversation import Context, read_context
+from .persistence.interceptors import forget_user, store_available, user_state
 from .routine import Place, Settings
 
 SETTINGS = "settings"
@@ -85,12 +86,6 @@ class TurnState:
         """The place in the current conversation's routine, if any."""
         return Place.from_dict(self.session.get(ROUTINE), self.content)
 
-    @property
-    def stored_place(self) -> Place | None:
-        """A place left unfinished in an earlier session, if it is recent enough to offer."""
-        place = Place.from_dict(self.stored.get(ROUTINE), self.content)
-        return place if place is not None and place.is_fresh(self.now) else None
-
     @place.setter
     def place(self, place: Place | None) -> None:
         if place is None:
@@ -100,12 +95,18 @@ class TurnState:
             self.session[ROUTINE] = place.to_dict()
             self.stored[ROUTINE] = place.to_dict()
 
+    @property
+    def stored_place(self) -> Place | None:
+        """A place left unfinished in an earlier session, if it is recent enough to offer."""
+        place = Place.from_dict(self.stored.get(ROUTINE), self.content)
+        return place if place is not None and place.is_fresh(self.now) else None
+
     # --- conversation -----------------------------------------------------------------------
 
     @property
-    def context(self) -> str | None:
-        value = self.session.get(CONTEXT)
-        return value if isinstance(value, str) else None
+    def context(self) -> Context | None:
+        """What the last question was about (``None`` for none, or a value this version lacks)."""
+        return read_context(self.session.get(CONTEXT))
 
     @property
     def offer(self) -> str | None:
@@ -114,7 +115,8 @@ class TurnState:
 
     @property
     def in_routine(self) -> bool:
-        return self.place is not None and self.context in {"routine", "paused"}
+        """In a routine, and the last question was its own ("Ready for the next one?", paused)."""
+        return self.place is not None and self.context in {Context.ROUTINE, Context.PAUSED}
 
     @property
     def welcomed(self) -> bool:
@@ -137,15 +139,20 @@ class TurnState:
             return value
         return None
 
-    def remember(self, *, offer: str | None, context: str | None, last: dict[str, Any]) -> None:
+    def remember(
+        self, *, offer: str | None, context: Context | None, last: dict[str, Any]
+    ) -> None:
+        """Record this turn's question for the next one: its offer, context and speech."""
         self.session[OFFER] = offer
-        self.session[CONTEXT] = context
+        self.session[CONTEXT] = context.value if context is not None else None
         self.session[LAST] = last
+
+    def forget_stored(self) -> bool:
+        """Delete everything stored for this user; True if the store confirmed it."""
+        return forget_user(self.handler_input)
 
     def forget_everything(self) -> None:
         """After "forget me": nothing of this user's settings or place stays in the session."""
         for key in (SETTINGS, ROUTINE, DISCLAIMED):
             self.session.pop(key, None)
 
-
-StateFactory = Callable[[HandlerInput], TurnState]

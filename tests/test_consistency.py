@@ -8,30 +8,26 @@ slot value without an answer, an answer that no longer renders, a "yes" that lea
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from ask_sdk_core.attributes_manager import AttributesManager
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_model import RequestEnvelope
+from contract import INTENT_SLOTS, SLOT_TYPE_IDS
 
-from skill.builder import build_lambda_handler, skill_builder
+from skill.builder import build_lambda_handler
 from skill.content import (
     MAX_HOLD_SECONDS,
     MIN_HOLD_SECONDS,
     PLACEHOLDERS,
-    ROUTINE_TARGET,
     Content,
     fill,
 )
+from skill.conversation import ROUTINE_TARGET
 from skill.guide import DEFAULT_ROUTINES, SEATED_HAMSTRING
-from skill.handlers.base import IntentHandler
-from skill.handlers.errors import UnknownIntentHandler
+from skill.handlers.routes import ROUTES
 from skill.persistence.memory_store import InMemoryPersistenceAdapter
 from skill.routine import Settings, step_parts
 from skill.speech import (
@@ -47,6 +43,7 @@ from skill.speech import (
 )
 from skill.tools import envelopes as E
 from skill.tools.local.model import InteractionModel, default_model_path
+from skill.topics import TOPICS
 
 USER = "amzn1.ask.account.CONSISTENCY"
 APP = "amzn1.ask.skill.consistency"
@@ -73,42 +70,11 @@ def _type_ids(type_name: str) -> set[str]:
     raise AssertionError(f"no slot type {type_name} in the model")
 
 
-@pytest.fixture(scope="module")
-def request_handlers(content: Content) -> list[AbstractRequestHandler]:
-    builder = skill_builder(InMemoryPersistenceAdapter(), content=content)
-    return [
-        chain.request_handler
-        for chain in builder.runtime_configuration_builder.request_handler_chains
-    ]
-
-
-def _first_handler(
-    handlers: list[AbstractRequestHandler], event: dict[str, Any]
-) -> AbstractRequestHandler | None:
-    envelope = DefaultSerializer().deserialize(json.dumps(event), RequestEnvelope)
-    handler_input = HandlerInput(
-        request_envelope=envelope,
-        attributes_manager=AttributesManager(
-            request_envelope=envelope, persistence_adapter=InMemoryPersistenceAdapter()
-        ),
-    )
-    for handler in handlers:
-        if handler.can_handle(handler_input=handler_input):
-            return handler
-    return None
-
-
 # --- Intents and handlers ------------------------------------------------------------------------
 
 
-def test_every_model_intent_has_its_own_handler(
-    model: InteractionModel, request_handlers: list[AbstractRequestHandler]
-) -> None:
-    unhandled = []
-    for intent, slots in sorted(model.intent_slots.items()):
-        handler = _first_handler(request_handlers, _envelope(intent, slots))
-        if handler is None or isinstance(handler, UnknownIntentHandler):
-            unhandled.append(intent)
+def test_every_model_intent_has_its_own_route(model: InteractionModel) -> None:
+    unhandled = sorted(intent for intent in model.intent_slots if intent not in ROUTES)
     assert not unhandled, f"intents answered only by the unknown-intent catch-all: {unhandled}"
 
 
@@ -130,16 +96,27 @@ def test_every_model_intent_is_answered_through_the_lambda_handler(
     assert not problems, problems
 
 
-def test_every_handled_intent_is_in_the_model(
-    model: InteractionModel, request_handlers: list[AbstractRequestHandler]
+def test_the_route_table_follows_the_intent_contract() -> None:
+    """One route per contract intent; each topic reads a slot its intent has, of its type."""
+    assert set(ROUTES) == set(INTENT_SLOTS)
+    for intent, topic in TOPICS.items():
+        if topic.slot is not None:
+            assert topic.slot in INTENT_SLOTS[intent], f"{intent} has no slot {topic.slot}"
+    assert set(DEFAULT_ROUTINES) == SLOT_TYPE_IDS["MuscleType"]
+
+
+def test_an_intent_without_a_route_is_logged_and_answered_as_a_fallback(
+    content: Content, caplog: pytest.LogCaptureFixture
 ) -> None:
-    handled = {
-        name
-        for handler in request_handlers
-        if isinstance(handler, IntentHandler)
-        for name in handler.names
-    }
-    missing = handled - model.intent_names
+    handler = build_lambda_handler(InMemoryPersistenceAdapter(), content=content)
+    with caplog.at_level(logging.WARNING, logger="skill.handlers.routes"):
+        response = handler(_envelope("WeatherIntent"), None)
+    assert response["sessionAttributes"]["last"]["keys"] == ["fallback"]
+    assert "WeatherIntent" in caplog.text
+
+
+def test_every_handled_intent_is_in_the_model(model: InteractionModel) -> None:
+    missing = set(ROUTES) - model.intent_names
     assert not missing, f"handlers for intents the model lacks: {sorted(missing)}"
 
 
@@ -178,6 +155,34 @@ def test_slot_ids_the_guide_reads_by_name(content: Content) -> None:
     assert "yoga" in _type_ids("ExerciseType") and "exercise.yoga" in content.answers
     assert "professional" in _type_ids("MassageType")
     assert "massage.professional" in content.answers
+
+
+def test_every_topic_row_names_content_that_exists(content: Content) -> None:
+    """Each key a topic row names is an answer, and its echo fills the unknown answer."""
+    problems = []
+    for intent, topic in TOPICS.items():
+        for key in filter(None, (topic.key, topic.unknown)):
+            if key not in content.answers:
+                problems.append(f"{intent}: no answer {key!r}")
+        if topic.unknown in content.answers:
+            words = {topic.echo_as: "xylophone"} if topic.echo_as else {}
+            try:
+                said = fill(content.answer(topic.unknown).say, words)
+            except KeyError as error:
+                problems.append(f"{intent}: {topic.unknown!r} needs {error}")
+                continue
+            if topic.echo_as and "xylophone" not in said:
+                problems.append(f"{intent}: {topic.unknown!r} never says the words back")
+        if (topic.unknown is None) != (topic.echo_as is None):
+            problems.append(f"{intent}: `unknown` and `echo_as` go together")
+    assert not problems, problems
+
+
+def test_every_topic_slot_is_in_the_model(model: InteractionModel) -> None:
+    for intent, topic in TOPICS.items():
+        assert intent in model.intent_names, intent
+        if topic.slot is not None:
+            assert topic.slot in model.intent_slots[intent], f"{intent} has no slot {topic.slot}"
 
 
 def test_every_if_yes_target_exists(content: Content) -> None:

@@ -185,6 +185,18 @@ def test_if_yes_without_a_question(tmp_path: Path) -> None:
     assert load_error(root) == "answers.yaml: heat: `if_yes` needs a question (`ask`) to answer"
 
 
+def test_context_must_be_one_the_skill_knows(tmp_path: Path) -> None:
+    root = broken(tmp_path, "answers.yaml", _set("answers", "heat", "context", "medicine"))
+    error = load_error(root)
+    assert error.startswith("answers.yaml: heat: `context` must be one of muscle, routine")
+
+
+def test_context_without_a_question(tmp_path: Path) -> None:
+    root = broken(tmp_path, "prompts.yaml", _set("prompts", "goodbye", "context", "muscle"))
+    expected = "prompts.yaml: goodbye: `context` needs a question (`ask`) it is about"
+    assert load_error(root) == expected
+
+
 def test_a_goodbye_cannot_ask(tmp_path: Path) -> None:
     root = broken(tmp_path, "prompts.yaml", _set("prompts", "goodbye", "ask", "Sure?"))
     assert "prompts.yaml: goodbye: an answer that ends the session cannot ask" in load_error(root)

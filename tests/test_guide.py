@@ -7,11 +7,14 @@ from dataclasses import dataclass
 import pytest
 
 from skill.content import Content
-from skill.guide import ANYTHING_ELSE, MUSCLE, PAUSED, RESUME, ROUTINE, Guide
-from skill.replies import OFFER_NEXT_STEP, OFFER_RESUME
+from skill.conversation import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, Context
+from skill.guide import Guide
 from skill.routine import Place, Settings
 from skill.slots import SlotReading
+from skill.topics import TOPICS
 
+MUSCLE, ROUTINE, PAUSED = Context.MUSCLE, Context.ROUTINE, Context.PAUSED
+RESUME, ANYTHING_ELSE = Context.RESUME, Context.ANYTHING_ELSE
 NOW = 1_700_000_000.0
 NOTHING = SlotReading()
 
@@ -27,7 +30,7 @@ class FakeState:
     welcomed: bool = False
     disclaimed: bool = False
     offer: str | None = None
-    context: str | None = None
+    context: Context | None = None
 
     @property
     def in_routine(self) -> bool:
@@ -40,6 +43,11 @@ class FakeState:
         first = not self.disclaimed
         self.disclaimed = True
         return first
+
+    store_forgets: bool = True
+
+    def forget_stored(self) -> bool:
+        return self.store_forgets
 
     def forget_everything(self) -> None:
         self.place, self.settings, self.disclaimed = None, Settings(), False
@@ -106,7 +114,7 @@ def test_unknown_muscle_is_echoed(guide: Guide) -> None:
     ],
 )
 def test_identify(guide: Guide, muscle: SlotReading, key: str) -> None:
-    assert guide.identify(muscle).keys == (key,)
+    assert guide.topic(TOPICS["IdentifyMuscleIntent"], muscle).keys == (key,)
 
 
 # --- Answers chosen by slot ----------------------------------------------------------------------
@@ -123,7 +131,7 @@ def test_identify(guide: Guide, muscle: SlotReading, key: str) -> None:
     ],
 )
 def test_cause(guide: Guide, condition: SlotReading, key: str) -> None:
-    assert guide.cause(condition).keys == (key,)
+    assert guide.topic(TOPICS["CauseIntent"], condition).keys == (key,)
 
 
 @pytest.mark.parametrize(
@@ -135,7 +143,7 @@ def test_cause(guide: Guide, condition: SlotReading, key: str) -> None:
     ],
 )
 def test_nutrition(guide: Guide, nutrient: SlotReading, key: str) -> None:
-    assert guide.nutrition(nutrient).keys == (key,)
+    assert guide.topic(TOPICS["NutritionIntent"], nutrient).keys == (key,)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +152,7 @@ def test_nutrition(guide: Guide, nutrient: SlotReading, key: str) -> None:
      (unknown("swimming"), "unknown_topic")],
 )
 def test_exercise(guide: Guide, kind: SlotReading, key: str) -> None:
-    assert guide.exercise(kind).keys == (key,)
+    assert guide.topic(TOPICS["ExerciseIntent"], kind).keys == (key,)
 
 
 @pytest.mark.parametrize(
@@ -153,7 +161,7 @@ def test_exercise(guide: Guide, kind: SlotReading, key: str) -> None:
      (NOTHING, "massage")],
 )
 def test_massage(guide: Guide, kind: SlotReading, key: str) -> None:
-    assert guide.massage(kind).keys == (key,)
+    assert guide.topic(TOPICS["MassageIntent"], kind).keys == (key,)
 
 
 def test_medication_disclaimer_once(guide: Guide) -> None:
@@ -198,6 +206,16 @@ def test_yes_follows_the_offer(guide: Guide) -> None:
     assert guide.yes(state).keys == ("resume.picking_up", "routine.hamstring_lying.0")
 
 
+@pytest.mark.parametrize(("confirmed", "key"), [(True, "forget.done"), (False, "forget.failed")])
+def test_yes_to_forgetting_deletes_and_says_whether_it_worked(
+    guide: Guide, confirmed: bool, key: str
+) -> None:
+    place = Place("bedtime", 1, NOW)
+    state = FakeState(offer=OFFER_FORGET, place=place, store_forgets=confirmed)
+    assert guide.yes(state).keys == (key,)
+    assert (state.place is None) is confirmed
+
+
 @pytest.mark.parametrize(
     ("context", "with_place", "key"),
     [
@@ -211,7 +229,7 @@ def test_yes_follows_the_offer(guide: Guide) -> None:
     ],
 )
 def test_no_depends_on_the_question(
-    guide: Guide, context: str | None, with_place: bool, key: str
+    guide: Guide, context: Context | None, with_place: bool, key: str
 ) -> None:
     place = Place("quadriceps_standing", 1, NOW) if with_place else None
     state = FakeState(context=context, place=place)

@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 
 import pytest
+from contract import CUSTOM_INTENT_SLOTS, INTENT_SLOTS, SLOT_TYPE_IDS
 
 from skill.tools.paths import interaction_model_path
 
@@ -40,28 +41,8 @@ MIN_OTHER_SAMPLES = {
     "ForgetMeIntent": 10,
 }
 
-# Intent -> {slot name: slot type}. Handlers read these names.
-CONTRACT_SLOTS = {
-    "StretchIntent": {"Muscle": "MuscleType", "Position": "PositionType"},
-    "IdentifyMuscleIntent": {"Muscle": "MuscleType"},
-    "CauseIntent": {"Condition": "ConditionType"},
-    "MedicationIntent": {"Medication": "MedicationType"},
-    "ReliefIntent": {},
-    "ExerciseIntent": {"Exercise": "ExerciseType"},
-    "MassageIntent": {"MassageKind": "MassageType"},
-    "HeatIntent": {},
-    "NutritionIntent": {"Nutrient": "NutrientType"},
-    "HydrationIntent": {},
-    "SleepIntent": {},
-    "DoctorIntent": {},
-    "EmergencyIntent": {},
-    "ClotIntent": {},
-    "BedtimeRoutineIntent": {},
-    "HoldTimeIntent": {"Seconds": "AMAZON.NUMBER", "Change": "HoldChangeType"},
-    "NightModeIntent": {},
-    "NormalVoiceIntent": {},
-    "ForgetMeIntent": {},
-}
+# Intent -> {slot name: slot type}, and slot type -> value ids: the contract the code reads.
+CONTRACT_SLOTS = CUSTOM_INTENT_SLOTS
 
 BUILT_IN_INTENTS = (
     "AMAZON.HelpIntent",
@@ -94,46 +75,7 @@ BUILT_IN_WORDS = {
     "AMAZON.ResumeIntent": ("resume", "carry on"),
 }
 
-# Slot type -> the exact set of value ids the handlers route on.
-CONTRACT_IDS = {
-    "MuscleType": {"hamstring", "quadriceps"},
-    "ExerciseType": {"yoga", "walking"},
-    "MassageType": {"professional", "foam_roller"},
-    "PositionType": {"lying", "seated", "standing"},
-    "ConditionType": {
-        "pregnancy",
-        "alcohol",
-        "dehydration",
-        "parkinsons",
-        "diabetes",
-        "thyroid",
-        "neuropathy",
-        "circulation",
-        "overexertion",
-        "fatigue",
-        "stretching",
-        "deficiency",
-        "pinched_nerve",
-    },
-    "MedicationType": {
-        "lasix",
-        "diuretics",
-        "aricept",
-        "procardia",
-        "albuterol",
-        "laba",
-        "tasmar",
-        "statins",
-        "crestor",
-        "lipitor",
-        "quinine",
-        "nsaids",
-        "flexeril",
-        "muscle_relaxants",
-    },
-    "NutrientType": {"potassium", "magnesium", "calcium", "supplements"},
-    "HoldChangeType": {"longer", "shorter"},
-}
+CONTRACT_IDS = SLOT_TYPE_IDS
 
 # Words people use for a value, which must resolve to that id.
 EXPECTED_SYNONYMS = {
@@ -237,6 +179,10 @@ def test_intent_names_unique(language_model):
     names = [intent["name"] for intent in language_model["intents"]]
     dupes = sorted(n for n in set(names) if names.count(n) > 1)
     assert not dupes, f"intents declared twice: {dupes}"
+
+
+def test_contract_names_every_built_in_intent():
+    assert set(BUILT_IN_INTENTS) == {n for n in INTENT_SLOTS if n.startswith("AMAZON.")}
 
 
 @pytest.mark.parametrize("name", BUILT_IN_INTENTS)

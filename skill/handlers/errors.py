@@ -1,35 +1,18 @@
-"""The last line of defence: an unknown intent, or a handler that raised."""
+"""The last line of defence: a handler that raised."""
 
 from __future__ import annotations
 
 import copy
 import logging
 
-from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
 from ..respond import respond
 from .base import Deps
 
 log = logging.getLogger(__name__)
-
-
-class UnknownIntentHandler(AbstractRequestHandler):
-    """An intent no other handler takes (not in this skill's model): treat it as a fallback."""
-
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("IntentRequest")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        intent = getattr(handler_input.request_envelope.request, "intent", None)
-        log.warning("no handler for intent %s", getattr(intent, "name", None))
-        state = self.deps.state(handler_input)
-        return respond(state, self.deps.guide.fallback(state))
 
 
 class ApologyHandler(AbstractExceptionHandler):

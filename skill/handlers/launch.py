@@ -1,4 +1,4 @@
-"""Opening the skill, and the end of a session."""
+"""Requests that are not intents: opening the skill, the end of a session, anything else."""
 
 from __future__ import annotations
 
@@ -59,6 +59,3 @@ class OtherRequestHandler(AbstractRequestHandler):
         log.warning("unhandled request type %s", getattr(request, "object_type", type(request)))
         return handler_input.response_builder.response
 
-
-def handlers(deps: Deps) -> list[AbstractRequestHandler]:
-    return [LaunchHandler(deps), SessionEndedHandler()]
