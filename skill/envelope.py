@@ -168,7 +168,10 @@ def _conform_model(value: Any, cls: type, depth: int) -> Any:
     if not isinstance(value, dict):
         raise _Absent
     if hasattr(cls, "get_real_child_model"):
-        child = cls.get_real_child_model(value)  # type: ignore[attr-defined]
+        try:
+            child = cls.get_real_child_model(value)  # type: ignore[attr-defined]
+        except (KeyError, TypeError):  # no discriminator, or one that cannot be a key
+            child = None
         if child is None:
             log.info("unknown %s type %r read as absent", cls.__name__, value.get("type"))
             raise _Absent
@@ -209,7 +212,7 @@ def request_type_of(event: Any) -> str | None:
 
 def is_known_request_type(kind: str | None) -> bool:
     """True for a request type the SDK model can read."""
-    return kind is not None and Request.get_real_child_model({"type": kind}) is not None
+    return kind is not None and kind in Request.discriminator_value_class_map
 
 
 def readable_session_attributes(event: Any) -> dict[str, Any]:
