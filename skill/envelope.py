@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
@@ -54,7 +54,7 @@ _LIST = re.compile(r"list\[(.*)\]")
 _DICT = re.compile(r"dict\(([^,]*), (.*)\)")
 
 
-class _Absent(Exception):
+class UnreadableValue(ValueError):
     """A value that cannot be read as its model type: it is left out."""
 
 
@@ -84,33 +84,41 @@ def _model_class(name: str) -> type:
 
 
 def _primitive(value: Any, type_name: str) -> Any:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
     if type_name == "str":
         if isinstance(value, str):
             return value
-        raise _Absent
+        if number:  # as the SDK reads it
+            return str(value)
+        raise UnreadableValue
     if type_name == "bool":
         if isinstance(value, bool):
             return value
-        raise _Absent
+        raise UnreadableValue
     if type_name in {"int", "long", "float"}:
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if number:
             return value
-        raise _Absent
+        if isinstance(value, str):  # as the SDK reads it
+            try:
+                return float(value) if type_name == "float" else int(value)
+            except ValueError as error:
+                raise UnreadableValue from error
+        raise UnreadableValue
     if type_name in {"datetime", "date"}:
         if not isinstance(value, str):
-            raise _Absent
+            raise UnreadableValue
         from dateutil.parser import parse
 
         try:
             parse(value)
         except Exception as error:  # dateutil raises ValueError, OverflowError and others
-            raise _Absent from error
+            raise UnreadableValue from error
         return value
     if type_name == "object":
         if _depth_within(value, MAX_FREE_FORM_DEPTH):
             return value
-        raise _Absent
-    raise _Absent
+        raise UnreadableValue
+    raise UnreadableValue
 
 
 def conform(value: Any, type_name: str, depth: int = 0) -> Any:
@@ -118,27 +126,27 @@ def conform(value: Any, type_name: str, depth: int = 0) -> Any:
 
     ``type_name`` is a type string as the SDK models write them (``"str"``,
     ``"list[ask_sdk_model.slot.Slot]"``, ``"dict(str, object)"``, a model class path).
-    Raises ``_Absent`` when nothing of ``value`` can be read as that type.
+    Raises :class:`UnreadableValue` when nothing of ``value`` can be read as that type.
     """
     if value is None:
         return None
     if depth > MAX_MODEL_DEPTH:
-        raise _Absent
+        raise UnreadableValue
     listed = _LIST.fullmatch(type_name)
     if listed:
         if not isinstance(value, list):
-            raise _Absent
-        return [item for item in _conform_each(value, listed.group(1).strip(), depth)]
+            raise UnreadableValue
+        return _conform_each(value, listed.group(1).strip(), depth)
     mapped = _DICT.fullmatch(type_name)
     if mapped:
         if not isinstance(value, dict):
-            raise _Absent
+            raise UnreadableValue
         item_type = mapped.group(2).strip()
         result = {}
         for key, item in value.items():
             try:
                 result[key] = conform(item, item_type, depth + 1)
-            except _Absent:
+            except UnreadableValue:
                 log.info("left out an unreadable %s under %r", item_type, key)
         return result
     if "." not in type_name:
@@ -151,7 +159,7 @@ def _conform_each(values: list[Any], item_type: str, depth: int) -> list[Any]:
     for item in values:
         try:
             result.append(conform(item, item_type, depth + 1))
-        except _Absent:
+        except UnreadableValue:
             log.info("left out an unreadable %s in a list", item_type)
     return result
 
@@ -161,12 +169,12 @@ def _conform_model(value: Any, cls: type, depth: int) -> Any:
         if any(value == member.value for member in cls):
             return value
         log.info("unknown %s value %r read as absent", cls.__name__, value)
-        raise _Absent
+        raise UnreadableValue
     types: dict[str, str] | None = getattr(cls, "deserialized_types", None)
     if types is None:
         return value
     if not isinstance(value, dict):
-        raise _Absent
+        raise UnreadableValue
     if hasattr(cls, "get_real_child_model"):
         try:
             child = cls.get_real_child_model(value)  # type: ignore[attr-defined]
@@ -174,7 +182,7 @@ def _conform_model(value: Any, cls: type, depth: int) -> Any:
             child = None
         if child is None:
             log.info("unknown %s type %r read as absent", cls.__name__, value.get("type"))
-            raise _Absent
+            raise UnreadableValue
         cls = _model_class(child)
         types = cls.deserialized_types  # type: ignore[attr-defined]
     attribute_map: dict[str, str] = getattr(cls, "attribute_map", {})
@@ -185,7 +193,7 @@ def _conform_model(value: Any, cls: type, depth: int) -> Any:
             continue
         try:
             result[key] = conform(value[key], type_name, depth + 1)
-        except _Absent:
+        except UnreadableValue:
             continue
     return result
 
@@ -223,7 +231,7 @@ def readable_session_attributes(event: Any) -> dict[str, Any]:
         return {}
     try:
         kept = conform(attributes, "dict(str, object)")
-    except _Absent:
+    except UnreadableValue:
         return {}
     return copy.deepcopy(kept) if isinstance(kept, dict) else {}
 
@@ -237,7 +245,7 @@ def conform_envelope(event: Any) -> dict[str, Any]:
         raise SerializationException("request envelope is not a JSON object")
     try:
         conformed = conform(_with_context(event), _ENVELOPE_TYPE)
-    except _Absent as error:
+    except UnreadableValue as error:
         raise SerializationException("request envelope cannot be read") from error
     if not isinstance(conformed, dict):
         raise SerializationException("request envelope cannot be read")
@@ -274,7 +282,8 @@ def read_envelope(event: Any) -> RequestEnvelope | None:
         request = event["request"]
         envelope = serializer.deserialize({**event, "request": None}, RequestEnvelope)
         base = conform_base_request(request)
-        envelope.request = Request(
+        base_class: Any = Request  # abstract in the model's typing, concrete enough to hold these
+        envelope.request = base_class(
             object_type=kind,
             request_id=base.get("requestId"),
             timestamp=serializer.deserialize(json.dumps(base.get("timestamp")), "datetime"),
@@ -294,7 +303,7 @@ def conform_base_request(request: dict[str, Any]) -> dict[str, Any]:
         if key in request and key != "type":
             try:
                 result[key] = conform(request[key], type_name)
-            except _Absent:
+            except UnreadableValue:
                 continue
     return result
 
@@ -341,8 +350,7 @@ class EnvelopeAnswerer:
         if envelope is None or envelope.request is None:
             return self.unreadable(event)
         response = self.skill.invoke(request_envelope=envelope, context=context)
-        result: dict[str, Any] = self.skill.serializer.serialize(response)
-        return result
+        return cast(dict[str, Any], self.skill.serializer.serialize(response))
 
     def unreadable(self, event: Any) -> dict[str, Any]:
         """The answer to an event that cannot be read: it keeps the incoming attributes."""
@@ -358,6 +366,7 @@ Answer = Callable[[Any, Any], dict[str, Any]]
 
 __all__ = [
     "MAX_FREE_FORM_DEPTH",
+    "UnreadableValue",
     "RESPONSE_VERSION",
     "Answer",
     "EnvelopeAnswerer",
