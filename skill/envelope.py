@@ -32,7 +32,7 @@ from enum import Enum
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-from ask_sdk_core.exceptions import SerializationException
+from ask_sdk_core.exceptions import AskSdkException, SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_model.request import Request
@@ -308,6 +308,12 @@ def conform_base_request(request: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _application_id(envelope: RequestEnvelope) -> str | None:
+    system = getattr(envelope.context, "system", None)
+    application_id = getattr(getattr(system, "application", None), "application_id", None)
+    return application_id if isinstance(application_id, str) and application_id else None
+
+
 def silent_response(session_attributes: Mapping[str, Any]) -> dict[str, Any]:
     """An empty response (nothing said, session left to Alexa) keeping the attributes."""
     return {
@@ -336,7 +342,9 @@ class EnvelopeAnswerer:
     def answer(self, event: Any, context: Any = None) -> dict[str, Any]:
         """The response JSON for ``event``; ``context`` is the Lambda context, if any.
 
-        Never raises for anything in the event; a fault in the skill itself propagates.
+        Never raises for anything in the event, except what the SDK refuses: a request for
+        another skill, or one naming no skill when a skill id is configured
+        (``AskSdkException``). A fault in the skill itself propagates.
         """
         kind = request_type_of(event)
         if kind is not None and not is_known_request_type(kind):
@@ -349,6 +357,9 @@ class EnvelopeAnswerer:
             return self.unreadable(event)
         if envelope is None or envelope.request is None:
             return self.unreadable(event)
+        if self.skill.skill_id is not None and _application_id(envelope) is None:
+            # The SDK would fail with an AttributeError; say what is wrong instead.
+            raise AskSdkException("Skill ID Verification failed: the request names no skill")
         response = self.skill.invoke(request_envelope=envelope, context=context)
         return cast(dict[str, Any], self.skill.serializer.serialize(response))
 

@@ -138,3 +138,24 @@ def test_anything_else_is_answered_silently_without_raising(event: Any) -> None:
 
     response = EnvelopeAnswerer(NeverInvoked()).answer(event)  # type: ignore[arg-type]
     assert response == {"version": "1.0", "sessionAttributes": {}, "response": {}}
+
+
+@pytest.mark.parametrize(
+    "context",
+    [None, {"System": {}}, {"System": {"application": {"applicationId": "amzn1.ask.skill.other"}}}],
+    ids=["no context", "no application", "another skill"],
+)
+def test_a_request_not_for_this_skill_is_a_clear_error(context: Any) -> None:
+    from ask_sdk_core.exceptions import AskSdkException
+
+    from skill.builder import build_lambda_handler
+
+    event = E.launch()
+    del event["session"]
+    if context is None:
+        del event["context"]
+    else:
+        event["context"] = context
+    handler = build_lambda_handler(skill_id="amzn1.ask.skill.this")
+    with pytest.raises(AskSdkException, match="Skill ID Verification failed"):
+        handler(event, None)
