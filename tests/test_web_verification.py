@@ -209,6 +209,9 @@ def test_fetch_failure_is_a_verification_failure(pki: Pki) -> None:
     assert _reason(verifier, pki.headers(body), body) == "certificate chain download failed"
 
 
+BASE = "https://s3.amazonaws.com/echo.api/"
+
+
 # --- Cache ------------------------------------------------------------------------------------
 
 
@@ -239,6 +242,32 @@ def test_failed_chain_is_not_cached_but_remembered_for_a_while(pki: Pki) -> None
     assert len(fetcher.calls) == 2, "after a while the URL is tried again"
 
 
+def test_downloads_of_new_chains_are_limited_per_minute(pki: Pki) -> None:
+    now = [NOW]
+    calls: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        calls.append(url)
+        return pki.chain if url == CHAIN_URL else b"not pem"
+
+    verifier = SignatureVerifier(
+        cert_fetcher=fetch,
+        trusted_roots=[pki.root],
+        clock=lambda: now[0],
+        max_downloads_per_minute=3,
+    )
+    body = encode(envelope())
+    for n in range(3):
+        _reason(verifier, pki.headers(body, url=f"{BASE}probe-{n}.pem"), body)
+    assert _reason(verifier, pki.headers(body, url=f"{BASE}probe-3.pem"), body) == (
+        "too many certificate chain downloads; try again later"
+    )
+    assert len(calls) == 3
+    now[0] += timedelta(minutes=1)
+    verifier.verify(pki.headers(body), body, None)
+    assert calls[-1] == CHAIN_URL
+
+
 def test_failed_downloads_are_remembered_per_url_within_a_bound(pki: Pki) -> None:
     calls: list[str] = []
 
@@ -250,7 +279,7 @@ def test_failed_downloads_are_remembered_per_url_within_a_bound(pki: Pki) -> Non
         cert_fetcher=broken, trusted_roots=[pki.root], clock=fixed_clock, max_failed_chains=2
     )
     body = encode(envelope())
-    urls = [f"https://s3.amazonaws.com/echo.api/cert-{n}.pem" for n in range(3)]
+    urls = [f"{BASE}cert-{n}.pem" for n in range(3)]
     for url in urls:
         _reason(verifier, pki.headers(body, url=url), body)
     assert calls == urls

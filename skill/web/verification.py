@@ -34,7 +34,7 @@ import threading
 import time
 import urllib.request
 import warnings
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -65,6 +65,9 @@ DEFAULT_MAX_CACHED_CHAINS = 32
 #: How long a certificate URL whose chain failed (download or checks) is refused without a fetch.
 DEFAULT_FAILED_CHAIN_TTL = timedelta(minutes=5)
 DEFAULT_MAX_FAILED_CHAINS = 256
+#: Certificate chain downloads started per minute at most (unsigned probes cannot make more).
+DEFAULT_MAX_DOWNLOADS_PER_MINUTE = 10
+_MINUTE = timedelta(minutes=1)
 #: Request ids remembered for replay detection (about 330 requests a second over 150 s).
 DEFAULT_MAX_REMEMBERED_REQUESTS = 50_000
 
@@ -279,7 +282,9 @@ class SignatureVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
     Downloaded chains are cached per URL until the signing certificate's ``not_valid_after``;
     the chain's validity and trust are still checked against the clock on every request. A URL
     whose chain could not be downloaded or failed its checks is refused without another fetch
-    for ``failed_chain_ttl`` (at most ``max_failed_chains`` such URLs are remembered).
+    for ``failed_chain_ttl`` (at most ``max_failed_chains`` such URLs are remembered), and at
+    most ``max_downloads_per_minute`` downloads start in any minute, so unsigned requests naming
+    ever new URLs cannot make the server fetch for each.
     Needs only the headers and the raw body (``deserialized_request_env`` is not read).
     """
 
@@ -294,7 +299,10 @@ class SignatureVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
         max_cached_chains: int = DEFAULT_MAX_CACHED_CHAINS,
         failed_chain_ttl: timedelta = DEFAULT_FAILED_CHAIN_TTL,
         max_failed_chains: int = DEFAULT_MAX_FAILED_CHAINS,
+        max_downloads_per_minute: int = DEFAULT_MAX_DOWNLOADS_PER_MINUTE,
     ) -> None:
+        self._max_downloads = max(1, max_downloads_per_minute)
+        self._downloads: deque[datetime] = deque()
         self._fetch = cert_fetcher or UrlCertFetcher()
         self._failed_ttl = failed_chain_ttl
         self._max_failed = max(1, max_failed_chains)
@@ -358,8 +366,9 @@ class SignatureVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
         if cached is None:
             with self._lock:
                 retry_at = self._failed.get(url)
-            if retry_at is not None and now < retry_at:
-                _fail("certificate chain failed recently")
+                if retry_at is not None and now < retry_at:
+                    _fail("certificate chain failed recently")
+                self._take_download_slot(now)
             try:
                 # Downloaded outside the lock: one slow download must not stall every request.
                 cached = self._download(url)
@@ -376,6 +385,18 @@ class SignatureVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
         else:
             self._check(cached, now)
         return cached
+
+    def _take_download_slot(self, now: datetime) -> None:
+        """Allow a download unless ``max_downloads_per_minute`` were started in the last minute.
+
+        Alexa signs with one certificate for months, so a burst of new URLs is not Alexa.
+        Called with the lock held.
+        """
+        while self._downloads and now - self._downloads[0] >= _MINUTE:
+            self._downloads.popleft()
+        if len(self._downloads) >= self._max_downloads:
+            _fail("too many certificate chain downloads; try again later")
+        self._downloads.append(now)
 
     def _remember_failure(self, url: str, now: datetime) -> None:
         with self._lock:
