@@ -2,7 +2,9 @@
 
 The store comes from the environment: DynamoDB when ``CRAMP_HELPER_DYNAMODB_TABLE`` is set (as
 the SAM template does), SQLite otherwise. ``CRAMP_HELPER_SKILL_ID``, when set, makes the skill
-refuse requests meant for another skill.
+refuse requests meant for another skill. Envelopes are read tolerantly (values, fields and request
+types Amazon adds later do not break a request; see ``skill/envelope.py``), as the web service
+reads them.
 """
 
 import logging

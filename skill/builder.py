@@ -6,20 +6,17 @@ There is one handler per request type: every intent goes through the route table
 
 from __future__ import annotations
 
-import copy
-import json
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
-from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
-from ask_sdk_model import RequestEnvelope
 
 from .content import Content, load_content
+from .envelope import RESPONSE_VERSION, EnvelopeAnswerer
 from .guide import Guide
 from .handlers import launch
 from .handlers.base import Deps
@@ -103,35 +100,24 @@ def build_lambda_handler(
     """The AWS Lambda entry: ``handler(event, context) -> response dict``.
 
     Unlike the SDK's own ``lambda_handler()``, the skill is built once (not per request), and
-    an envelope the SDK cannot read (a value its model does not know) still gets a spoken
-    apology instead of an exception out of the function.
+    envelopes are read tolerantly (see :mod:`skill.envelope`), as the web service reads them.
     """
+    return build_answerer(
+        persistence_adapter, skill_id=skill_id, content=content, clock=clock
+    ).answer
+
+
+def build_answerer(
+    persistence_adapter: AbstractPersistenceAdapter | None = None,
+    *,
+    skill_id: str | None = None,
+    content: Content | None = None,
+    clock: Callable[[], float] = time.time,
+) -> EnvelopeAnswerer:
+    """The skill behind its tolerant envelope reader: the one entry for Lambda and the web."""
     content = load_checked_content(content)
     skill = _builder(persistence_adapter, skill_id, content, clock).create()
-    unreadable = unreadable_request_response(content)
-
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        try:
-            envelope = skill.serializer.deserialize(
-                payload=json.dumps(event), obj_type=RequestEnvelope
-            )
-        except (SerializationException, TypeError, ValueError) as error:
-            log.warning("unreadable request envelope: %s", error)
-            request = event.get("request") if isinstance(event, dict) else None
-            kind = request.get("type") if isinstance(request, dict) else None
-            if kind == "SessionEndedRequest":
-                return {"version": RESPONSE_VERSION, "response": {}}
-            return copy.deepcopy(unreadable)
-        response = skill.invoke(request_envelope=envelope, context=context)
-        result = skill.serializer.serialize(response)
-        if not isinstance(result, dict):
-            raise TypeError(f"the SDK serialized a response as {type(result).__name__}")
-        return result
-
-    return handler
-
-
-RESPONSE_VERSION = "1.0"
+    return EnvelopeAnswerer(skill, unreadable_request_response(content))
 
 
 def unreadable_request_response(content: Content) -> dict[str, Any]:

@@ -296,6 +296,9 @@ class Guide:
         if offer == OFFER_RESUME:
             return self.resume(state)
         if offer and offer.startswith(ROUTINE_TARGET):
+            # An offer from an older deployment may name a routine that no longer exists.
+            if offer.removeprefix(ROUTINE_TARGET) not in self.content.routines:
+                return self.answer("anything_else")
             return self.start_routine(state, offer.removeprefix(ROUTINE_TARGET))
         if offer and offer in self.content.answers:
             return self.answer(offer)

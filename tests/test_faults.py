@@ -360,7 +360,7 @@ def test_handler_exception_apologises_and_keeps_the_session(
     assert hold_seconds(response) == HOLD
 
 
-def test_after_an_apology_the_same_answer_works(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_yes_that_failed_is_not_offered_again(monkeypatch: pytest.MonkeyPatch) -> None:
     store = SwitchableStore()
     talk = conversation(store)
     set_up_user(talk)
@@ -378,7 +378,10 @@ def test_after_an_apology_the_same_answer_works(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(Guide, "yes", fails_once)
     response = talk.intent("AMAZON.YesIntent")
     assert "something went wrong" in (E.speech(response) or "").lower()
-    assert talk.attributes == sent  # the session attributes are the ones sent in
-    response = talk.intent("AMAZON.YesIntent")  # "yes" still answers "Ready for the next one?"
+    # The session goes on as sent, but without the offer the failing "yes" acted on.
+    assert talk.attributes == {k: v for k, v in sent.items() if k != "offer"}
+    talk.intent("AMAZON.YesIntent")  # a second "yes" cannot take the failing path again
+    assert len(calls) == 2 and talk.attributes["routine"]["step"] == 0
+    response = talk.intent("AMAZON.NextIntent")  # "next" still moves the routine on
     assert talk.attributes["routine"]["step"] == 1
     assert hold_seconds(response) == HOLD

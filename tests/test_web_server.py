@@ -36,10 +36,9 @@ from web_pki import (
     fixed_clock,
     make_pki,
 )
-from werkzeug.serving import make_server
 
 from skill.web import sdk_import
-from skill.web.server import build_project_skill, create_app, create_default_app
+from skill.web.server import build_project_skill, create_app, create_default_app, make_server
 
 BASE = "https://s3.amazonaws.com/echo.api/"
 EXPIRED_URL = BASE + "expired.pem"
@@ -118,11 +117,30 @@ def test_valid_signed_request_is_answered(app: Flask, pki: Pki) -> None:
     assert GREETING in _speech(response.get_json())
 
 
-def test_the_sdk_verifiers_are_not_installed(app: Flask) -> None:
-    adapters = app.extensions["ASK_SDK_SKILL_ADAPTER"]
-    handler = next(iter(adapters.values()))._webservice_handler
-    names = [type(v).__name__ for v in handler._verifiers]
-    assert names == ["_ReasonRecorder"] * 3
+def test_an_unsigned_body_is_refused_before_it_is_parsed(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import skill.web.server as server
+
+    parsed: list[str] = []
+    real_loads, real_read = server.json.loads, server.read_envelope
+
+    def loads(*args: Any, **kwargs: Any) -> Any:
+        parsed.append("json")
+        return real_loads(*args, **kwargs)
+
+    def read(event: Any) -> Any:
+        parsed.append("sdk")
+        return real_read(event)
+
+    monkeypatch.setattr(server.json, "loads", loads)
+    monkeypatch.setattr(server, "read_envelope", read)
+    body = encode(envelope())
+    response = _post(app, body, {"Content-Type": "application/json"})
+    monkeypatch.undo()
+    assert parsed == [], "parsed before the signature was checked"
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "missing SignatureCertChainUrl header"}
 
 
 def _broken(pki: Pki, rule: str) -> tuple[bytes, dict[str, str]]:
@@ -277,16 +295,17 @@ def test_chunked_body_within_the_limit_is_served(app: Flask, pki: Pki) -> None:
         (b'{"request": 5}', "missing request object"),
         (b'{"request": {}}', "missing request type"),
         (b'{"request": {"type": "LaunchRequest"}, "context": []}', "context is not an object"),
-        (b'{"request": {"type": "NoSuchRequest"}}', "body is not an Alexa request envelope"),
+        (b'{"request": {"type": "NoSuchRequest"}}', "missing request timestamp"),
         (
             b'{"request": {"type": "LaunchRequest", "timestamp": "tomorrow"}}',
-            "body is not an Alexa request envelope",
+            "missing request timestamp",
         ),
         (b"[" * 100000, "body is not valid JSON"),
     ],
 )
-def test_malformed_bodies_are_400(app: Flask, body: bytes, reason: str) -> None:
-    response = _post(app, body, {"Content-Type": "application/json"})
+def test_malformed_bodies_are_400(app: Flask, pki: Pki, body: bytes, reason: str) -> None:
+    """Correctly signed, but not an envelope that can be verified."""
+    response = _post(app, body, pki.headers(body))
     assert response.status_code == 400
     assert response.get_json() == {"error": reason}
 
@@ -294,8 +313,10 @@ def test_malformed_bodies_are_400(app: Flask, body: bytes, reason: str) -> None:
 def test_chain_is_fetched_once_across_requests(
     app: Flask, pki: Pki, fetcher: CountingFetcher
 ) -> None:
-    for _ in range(3):
-        body = encode(envelope())
+    for n in range(3):
+        data = envelope()
+        data["request"]["requestId"] += f".{n}"
+        body = encode(data)
         assert _post(app, body, pki.headers(body)).status_code == 200
     assert fetcher.calls == [CHAIN_URL]
 
@@ -365,16 +386,14 @@ def test_verifiers_with_verify_off_is_an_error() -> None:
 
 @pytest.fixture()
 def live_url(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
+    """The app behind the production server (waitress), as ``cramp-helper serve`` runs it."""
+    server = make_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/"
+        yield f"http://127.0.0.1:{server.effective_port}/"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.close()
         thread.join(timeout=5)
 
 

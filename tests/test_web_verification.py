@@ -25,8 +25,10 @@ from web_pki import (
 )
 
 from skill.web.verification import (
+    DEFAULT_FAILED_CHAIN_TTL,
     ApplicationIdVerifier,
     CertFetchError,
+    ReplayVerifier,
     SignatureVerifier,
     TimestampVerifier,
     UrlCertFetcher,
@@ -50,7 +52,10 @@ def _deserialize(body: bytes) -> RequestEnvelope:
 def _signature_verifier(pki: Pki, chain: bytes | None = None, **kwargs: Any) -> SignatureVerifier:
     fetcher = kwargs.pop("cert_fetcher", None) or CountingFetcher({CHAIN_URL: chain or pki.chain})
     return SignatureVerifier(
-        cert_fetcher=fetcher, trusted_roots=[pki.root], clock=kwargs.pop("clock", fixed_clock)
+        cert_fetcher=fetcher,
+        trusted_roots=[pki.root],
+        clock=kwargs.pop("clock", fixed_clock),
+        **kwargs,
     )
 
 
@@ -204,6 +209,9 @@ def test_fetch_failure_is_a_verification_failure(pki: Pki) -> None:
     assert _reason(verifier, pki.headers(body), body) == "certificate chain download failed"
 
 
+BASE = "https://s3.amazonaws.com/echo.api/"
+
+
 # --- Cache ------------------------------------------------------------------------------------
 
 
@@ -220,14 +228,69 @@ def test_chain_is_fetched_once_and_then_cached(pki: Pki) -> None:
     assert verifier.cached_urls() == [CHAIN_URL]
 
 
-def test_failed_chain_is_not_cached(pki: Pki) -> None:
+def test_failed_chain_is_not_cached_but_remembered_for_a_while(pki: Pki) -> None:
+    now = [NOW]
     fetcher = CountingFetcher({CHAIN_URL: pki.untrusted_chain})
-    verifier = _signature_verifier(pki, cert_fetcher=fetcher)
+    verifier = _signature_verifier(pki, cert_fetcher=fetcher, clock=lambda: now[0])
     body = encode(envelope())
-    for _ in range(2):
-        _reason(verifier, pki.headers(body), body)
-    assert len(fetcher.calls) == 2
+    assert _reason(verifier, pki.headers(body), body) == "certificate chain is not trusted"
+    assert _reason(verifier, pki.headers(body), body) == "certificate chain failed recently"
+    assert len(fetcher.calls) == 1, "a failed URL is not fetched again at once"
     assert verifier.cached_urls() == []
+    now[0] += DEFAULT_FAILED_CHAIN_TTL
+    assert _reason(verifier, pki.headers(body), body) == "certificate chain is not trusted"
+    assert len(fetcher.calls) == 2, "after a while the URL is tried again"
+
+
+def test_downloads_of_new_chains_are_limited_per_minute(pki: Pki) -> None:
+    now = [NOW]
+    calls: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        calls.append(url)
+        return pki.chain if url == CHAIN_URL else b"not pem"
+
+    verifier = SignatureVerifier(
+        cert_fetcher=fetch,
+        trusted_roots=[pki.root],
+        clock=lambda: now[0],
+        max_downloads_per_minute=3,
+    )
+    body = encode(envelope())
+    for n in range(3):
+        _reason(verifier, pki.headers(body, url=f"{BASE}probe-{n}.pem"), body)
+    assert _reason(verifier, pki.headers(body, url=f"{BASE}probe-3.pem"), body) == (
+        "too many certificate chain downloads; try again later"
+    )
+    assert len(calls) == 3
+    now[0] += timedelta(minutes=1)
+    verifier.verify(pki.headers(body), body, None)
+    assert calls[-1] == CHAIN_URL
+
+
+def test_failed_downloads_are_remembered_per_url_within_a_bound(pki: Pki) -> None:
+    calls: list[str] = []
+
+    def broken(url: str) -> bytes:
+        calls.append(url)
+        raise TimeoutError("timed out")
+
+    verifier = SignatureVerifier(
+        cert_fetcher=broken, trusted_roots=[pki.root], clock=fixed_clock, max_failed_chains=2
+    )
+    body = encode(envelope())
+    urls = [f"{BASE}cert-{n}.pem" for n in range(3)]
+    for url in urls:
+        _reason(verifier, pki.headers(body, url=url), body)
+    assert calls == urls
+    # The last two are refused without a fetch; the first was forgotten to bound the memory.
+    for url in urls[1:]:
+        assert _reason(verifier, pki.headers(body, url=url), body) == (
+            "certificate chain failed recently"
+        )
+    assert calls == urls
+    _reason(verifier, pki.headers(body, url=urls[0]), body)
+    assert calls == [*urls, urls[0]]
 
 
 def test_cache_entry_expires_with_the_signing_certificate(pki: Pki) -> None:
@@ -335,9 +398,69 @@ def test_missing_application_id_fails() -> None:
 
 
 def test_build_verifiers_checks_the_application_id_only_when_configured() -> None:
-    assert len(build_verifiers(trusted_roots=[])) == 2
-    with_id = build_verifiers(skill_id=SKILL_ID, trusted_roots=[])
-    assert isinstance(with_id[-1], ApplicationIdVerifier)
+    kinds = [type(v) for v in build_verifiers(trusted_roots=[])]
+    assert kinds == [SignatureVerifier, TimestampVerifier, ReplayVerifier]
+    with_id = [type(v) for v in build_verifiers(skill_id=SKILL_ID, trusted_roots=[])]
+    assert with_id == [SignatureVerifier, TimestampVerifier, ApplicationIdVerifier, ReplayVerifier]
+
+
+# --- Replays ----------------------------------------------------------------------------------
+
+
+def _request(request_id: str, timestamp: Any = NOW) -> bytes:
+    data = envelope(timestamp=timestamp)
+    data["request"]["requestId"] = request_id
+    return encode(data)
+
+
+def test_a_request_id_is_refused_while_its_timestamp_is_fresh() -> None:
+    now = [NOW]
+    verifier = ReplayVerifier(clock=lambda: now[0])
+    body = _request("amzn1.echo-api.request.1")
+    verifier.verify({}, body, _deserialize(body))
+    now[0] += timedelta(seconds=149)
+    assert _reason(verifier, {}, body) == "request already received"
+    other = _request("amzn1.echo-api.request.2")
+    verifier.verify({}, other, _deserialize(other))
+    # Once the timestamp is out of the window the timestamp check refuses it, not this one.
+    now[0] = NOW + timedelta(seconds=151)
+    verifier.verify({}, body, _deserialize(body))
+
+
+def test_a_request_stamped_in_the_future_is_remembered_longer() -> None:
+    now = [NOW]
+    verifier = ReplayVerifier(clock=lambda: now[0])
+    body = _request("amzn1.echo-api.request.f", timestamp=NOW + timedelta(seconds=140))
+    verifier.verify({}, body, _deserialize(body))
+    now[0] += timedelta(seconds=280)
+    assert _reason(verifier, {}, body) == "request already received"
+
+
+def test_replay_memory_is_bounded() -> None:
+    verifier = ReplayVerifier(clock=fixed_clock, max_entries=3)
+    bodies = [_request(f"amzn1.echo-api.request.{n}") for n in range(5)]
+    for body in bodies:
+        verifier.verify({}, body, _deserialize(body))
+    assert verifier.remembered() == 3
+    assert _reason(verifier, {}, bodies[-1]) == "request already received"
+
+
+def test_expired_request_ids_are_forgotten() -> None:
+    now = [NOW]
+    verifier = ReplayVerifier(clock=lambda: now[0])
+    for n in range(10):
+        body = _request(f"amzn1.echo-api.request.{n}")
+        verifier.verify({}, body, _deserialize(body))
+    now[0] += timedelta(seconds=151)
+    body = _request("amzn1.echo-api.request.new", timestamp=now[0])
+    verifier.verify({}, body, _deserialize(body))
+    assert verifier.remembered() == 1
+
+
+def test_a_request_without_an_id_is_refused() -> None:
+    data = envelope()
+    del data["request"]["requestId"]
+    assert _reason(ReplayVerifier(clock=fixed_clock), {}, encode(data)) == "missing requestId"
 
 
 # --- Default fetcher --------------------------------------------------------------------------

@@ -2,10 +2,10 @@
 
 The bundle holds ``lambda_handler.py``, the runtime of the ``skill`` package (not the tools in
 ``skill/tools/`` nor the web service in ``skill/web/``: Lambda never imports them), ``content/``
-and the runtime dependencies (``[project].dependencies`` plus the ``aws`` extra from
-``pyproject.toml``), installed by pip for the Lambda platform (manylinux x86_64, CPython 3.12)
-whatever machine builds it. boto3 and what only boto3 needs are left out: the Lambda Python
-runtime provides them.
+and the runtime dependencies (``[project].dependencies`` without the web-service ones, plus the
+``aws`` extra from ``pyproject.toml``), installed by pip for the Lambda platform (manylinux x86_64,
+CPython 3.12) whatever machine builds it. boto3 and what only boto3 needs are left out: the Lambda
+Python runtime provides them.
 
 Everything is written under ``build/`` (git-ignored): ``build/lambda/`` is the unpacked code
 folder (``code.default.src`` in ``ask-resources.json``, ``CodeUri`` in ``template.yaml``) and
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,9 @@ ENV_LAMBDA_PYTHON = "CRAMP_HELPER_LAMBDA_PYTHON"
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 #: The optional-dependency group (pyproject extra) that Lambda needs besides the core ones.
 LAMBDA_EXTRA = "aws"
+#: Core requirements only the web service runs (Flask, request verification, the WSGI server):
+#: Lambda never imports ``skill.web``, so they stay out of the bundle.
+WEB_SERVICE_ONLY: tuple[str, ...] = ("flask-ask-sdk", "cryptography", "certifi", "waitress")
 #: Distributions the Lambda Python runtime already provides (boto3 and its own dependencies).
 PROVIDED_BY_LAMBDA: tuple[str, ...] = ("boto3", "botocore", "s3transfer", "jmespath")
 
@@ -120,7 +124,13 @@ def lambda_requirements(root: Path | None = None) -> list[str]:
     extras = project.get("optional-dependencies", {})
     if LAMBDA_EXTRA not in extras:
         raise PackagingError(f"{pyproject} has no [{LAMBDA_EXTRA}] optional dependencies")
-    return [*project.get("dependencies", []), *extras[LAMBDA_EXTRA]]
+    core = [
+        requirement
+        for requirement in project.get("dependencies", [])
+        if _distribution_key(re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0])
+        not in WEB_SERVICE_ONLY
+    ]
+    return [*core, *extras[LAMBDA_EXTRA]]
 
 
 def pip_install_command(target: Path, requirements: Sequence[str]) -> list[str]:

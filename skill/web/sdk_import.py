@@ -10,9 +10,8 @@ OpenSSL version string with a regular expression that cannot read a two-digit pa
 a plain ``pip install`` of the published packages cannot import the adapter at all.
 
 ``certvalidator`` is used in exactly one place: inside the SDK's own ``RequestVerifier``. This
-project never uses that class: the web service passes its own verifiers (see
-:mod:`skill.web.verification`) and sets ``ASK_SDK_VERIFY_SIGNATURE`` to ``False`` so the SDK does
-not construct its verifier.
+project never uses that class: the web service runs its own verifiers (see
+:mod:`skill.web.verification`), built on the SDK's ``AbstractVerifier`` interface.
 
 So :func:`import_sdk` tries the normal import first. Only if that fails with oscrypto's
 ``LibraryNotFoundError`` does it remove the modules the failed attempt left half-registered,

@@ -1,7 +1,9 @@
-"""The skill as an HTTPS web service: a Flask app around flask-ask-sdk's ``SkillAdapter``.
+"""The skill as an HTTPS web service: a Flask app, served by waitress in production.
 
 One endpoint, ``POST /``, takes Alexa's requests; ``GET /health`` answers 200 for load balancers.
-Every request is verified (see :mod:`skill.web.verification`) before the skill sees it.
+Every request is verified (see :mod:`skill.web.verification`) before the skill sees it, the
+signature over the raw bytes before anything is parsed. A verified request is answered by the
+same :class:`~skill.envelope.EnvelopeAnswerer` as on Lambda, so both answer alike.
 
 Anything a client can send is answered with a 4xx and a short JSON reason ``{"error": "..."}``:
 400 for a malformed body or a failed verification, 405 for a method other than POST, 413 for a
@@ -19,20 +21,15 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ask_sdk_model import RequestEnvelope
 from cryptography import x509
-from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from skill.web.sdk_import import (
-    VERIFY_SIGNATURE_CONFIG,
-    VERIFY_TIMESTAMP_CONFIG,
-    AbstractVerifier,
-    SkillAdapter,
-    VerificationException,
-)
+from skill.envelope import EnvelopeAnswerer, read_envelope
+from skill.web.sdk_import import VerificationException
 from skill.web.verification import (
     ApplicationIdVerifier,
     CertFetcher,
@@ -49,8 +46,6 @@ DEFAULT_MAX_BODY_BYTES = 128 * 1024
 SKILL_ID_ENV = "CRAMP_HELPER_SKILL_ID"
 NO_VERIFY_ENV = "CRAMP_HELPER_NO_VERIFY"
 
-_ADAPTER_KEY = "cramp-helper"
-_FAILURE_ATTR = "cramp_helper_verification_failure"
 _SHORT_REASONS = {
     400: "bad request",
     404: "not found",
@@ -67,60 +62,6 @@ _NO_VERIFY_BANNER = """
 """
 
 
-class _ReasonRecorder(AbstractVerifier):  # type: ignore[misc, valid-type]
-    """Wrap a verifier so the view can answer with its specific reason.
-
-    ``SkillAdapter`` turns every ``VerificationException`` into the same generic 400; the reason
-    is kept on ``flask.g`` for the view. An unexpected error inside a verifier is treated as a
-    failed verification (fail closed, and no 500 for a client's request).
-    """
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def verify(
-        self, headers: Any, serialized_request_env: Any, deserialized_request_env: Any
-    ) -> None:
-        try:
-            self._inner.verify(
-                headers=headers,
-                serialized_request_env=serialized_request_env,
-                deserialized_request_env=deserialized_request_env,
-            )
-        except VerificationException as exc:
-            setattr(g, _FAILURE_ATTR, str(exc) or "request failed verification")
-            raise
-        except Exception as exc:
-            logger.exception("verifier %r raised unexpectedly", self._inner)
-            setattr(g, _FAILURE_ATTR, "request could not be verified")
-            raise VerificationException("request could not be verified") from exc
-
-
-class _ConciseVerificationLog(logging.Filter):
-    """Turn SkillAdapter's ERROR-with-traceback for a rejected request into a one-line WARNING.
-
-    Every unsigned probe from the internet is rejected; a traceback for each would bury real
-    faults. The adapter logs through ``app.logger``, where this filter is installed.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg == "Request verification failed" and record.exc_info:
-            exc = record.exc_info[1]
-            if isinstance(exc, VerificationException):
-                record.msg = "request rejected: %s"
-                record.args = (str(exc),)
-                record.levelno = logging.WARNING
-                record.levelname = logging.getLevelName(logging.WARNING)
-                record.exc_info = None
-                record.exc_text = None
-        return True
-
-
-def _install_concise_verification_log(app: Flask) -> None:
-    if not any(isinstance(f, _ConciseVerificationLog) for f in app.logger.filters):
-        app.logger.addFilter(_ConciseVerificationLog())
-
-
 def _error(status: int, reason: str, headers: Sequence[tuple[str, str]] = ()) -> Response:
     response = jsonify(error=reason)
     response.status_code = status
@@ -129,17 +70,21 @@ def _error(status: int, reason: str, headers: Sequence[tuple[str, str]] = ()) ->
     return response
 
 
-def _envelope_problem(payload: Any) -> str | None:
-    """A short reason why ``payload`` is not an Alexa request envelope, or None."""
-    if not isinstance(payload, dict):
+def _envelope_problem(event: Any) -> str | None:
+    """A short reason why ``event`` is not an Alexa request envelope at all, or None.
+
+    Only the outline is checked (a request object with a type; context and session objects
+    where present); everything inside is read tolerantly.
+    """
+    if not isinstance(event, dict):
         return "body is not a JSON object"
-    inner = payload.get("request")
+    inner = event.get("request")
     if not isinstance(inner, dict):
         return "missing request object"
     if not isinstance(inner.get("type"), str) or not inner["type"]:
         return "missing request type"
     for key in ("context", "session"):
-        if key in payload and payload[key] is not None and not isinstance(payload[key], dict):
+        if event.get(key) is not None and not isinstance(event[key], dict):
             return f"{key} is not an object"
     return None
 
@@ -227,8 +172,32 @@ def _announce_no_verify() -> None:
     logger.warning("request verification is OFF: for local testing only")
 
 
+def _split(verifiers: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """Verifiers that read only the raw body (run before parsing), and the rest, in order."""
+    before = [v for v in verifiers if getattr(v, "reads_body_only", False)]
+    return before, [v for v in verifiers if not getattr(v, "reads_body_only", False)]
+
+
+def _verify(verifiers: Sequence[Any], headers: Any, body: bytes, envelope: Any) -> str | None:
+    """Run ``verifiers``; the reason the first one refused, or None when all passed.
+
+    An unexpected error inside a verifier counts as a refusal (fail closed).
+    """
+    for verifier in verifiers:
+        try:
+            verifier.verify(
+                headers=headers, serialized_request_env=body, deserialized_request_env=envelope
+            )
+        except VerificationException as exc:
+            return str(exc) or "request failed verification"
+        except Exception:
+            logger.exception("verifier %r raised unexpectedly", verifier)
+            return "request could not be verified"
+    return None
+
+
 def create_app(
-    skill: CustomSkill,
+    skill: CustomSkill | EnvelopeAnswerer,
     *,
     verify: bool = True,
     skill_id: str | None = None,
@@ -240,11 +209,16 @@ def create_app(
 ) -> Flask:
     """Build the Flask app serving ``skill`` at ``POST /``.
 
-    With ``verify`` (the default) every request must pass the signature and timestamp checks;
-    ``cert_fetcher``, ``trusted_roots`` and ``clock`` tune them (tests inject all three), or
-    ``verifiers`` replaces them entirely. ``skill_id``, when given, is also checked against the
-    request's applicationId, even with ``verify=False`` (which is for local testing only and
-    says so loudly on stderr).
+    ``skill`` is best the :class:`~skill.envelope.EnvelopeAnswerer` the Lambda handler uses
+    (:func:`skill.builder.build_answerer`), so both answer alike; a bare ``CustomSkill`` is
+    wrapped in one without a spoken apology.
+
+    Order of work: the body is read within ``max_body_bytes``, its signature checked over the
+    raw bytes, and only then parsed and checked for timestamp, skill id and replay. With
+    ``verify`` (the default) every check runs; ``cert_fetcher``, ``trusted_roots`` and ``clock``
+    tune them (tests inject all three), or ``verifiers`` replaces them entirely. ``skill_id``,
+    when given, is also checked against the request's applicationId, even with ``verify=False``
+    (which is for local testing only and says so loudly on stderr).
     """
     if max_body_bytes <= 0:
         raise ValueError("max_body_bytes must be positive")
@@ -262,45 +236,36 @@ def create_app(
         chosen = [ApplicationIdVerifier(skill_id)] if skill_id else []
     if verify and not skill_id:
         logger.warning("no skill id configured: the request's applicationId is not checked")
+    before_parsing, after_parsing = _split(chosen)
+    answerer = skill if isinstance(skill, EnvelopeAnswerer) else EnvelopeAnswerer(skill)
 
     app = Flask(__name__)
     app.wsgi_app = _BodyLimit(app.wsgi_app, max_body_bytes)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes  # a second line of defence
-    # The SDK's own verifiers need certvalidator, which cannot work here (see sdk_import).
-    # SkillAdapter reads these two keys once, in its constructor, so set them first.
-    app.config[VERIFY_SIGNATURE_CONFIG] = False
-    app.config[VERIFY_TIMESTAMP_CONFIG] = False
-    _install_concise_verification_log(app)
-    adapter = SkillAdapter(
-        skill=skill,
-        skill_id=skill_id or _ADAPTER_KEY,
-        verifiers=[_ReasonRecorder(v) for v in chosen],
-        app=app,
-    )
+
+    def rejected(reason: str) -> Response:
+        logger.warning("request rejected: %s", reason)
+        return _error(400, reason)
 
     def invoke_skill() -> Any:
-        # _BodyLimit has already read the body (within the limit); cache it for the adapter.
+        # _BodyLimit has already read the body (within the limit).
         body = request.get_data(cache=True)
+        reason = _verify(before_parsing, request.headers, body, None)
+        if reason is not None:
+            return rejected(reason)
         try:
-            text = body.decode("utf-8")
+            event = json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
-            return _error(400, "body is not UTF-8")
-        try:
-            payload = json.loads(text)
+            return rejected("body is not UTF-8")
         except (ValueError, RecursionError):
-            return _error(400, "body is not valid JSON")
-        problem = _envelope_problem(payload)
+            return rejected("body is not valid JSON")
+        problem = _envelope_problem(event)
         if problem is not None:
-            return _error(400, problem)
-        try:
-            skill.serializer.deserialize(payload=text, obj_type=RequestEnvelope)
-        except Exception:  # the adapter would turn this into a 500
-            return _error(400, "body is not an Alexa request envelope")
-        try:
-            return adapter.dispatch_request()
-        except BadRequest:
-            reason = getattr(g, _FAILURE_ATTR, None) or "request failed verification"
-            return _error(400, reason)
+            return rejected(problem)
+        reason = _verify(after_parsing, request.headers, body, read_envelope(event))
+        if reason is not None:
+            return rejected(reason)
+        return jsonify(answerer.answer(event, None))
 
     app.add_url_rule(
         "/",
@@ -318,8 +283,7 @@ def create_app(
     def http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         if status >= 500:
-            # Unhandled exceptions were already logged by Flask, the adapter's own 500 by the
-            # adapter; only note the status here.
+            # Unhandled exceptions were already logged by Flask; only note the status here.
             logger.error("answered %s for %s %s", status, request.method, request.path)
         if isinstance(exc, RequestEntityTooLarge):
             reason = f"request body larger than {max_body_bytes} bytes"
@@ -332,21 +296,88 @@ def create_app(
     return app
 
 
-def build_project_skill(skill_id: str | None = None) -> CustomSkill:
-    """The Cramp Helper skill with the persistence store chosen by the environment."""
-    from skill.builder import build_skill
+def build_project_skill(skill_id: str | None = None) -> EnvelopeAnswerer:
+    """The Cramp Helper skill (as Lambda runs it) with the store chosen by the environment."""
+    from skill.builder import build_answerer
     from skill.persistence.factory import adapter_from_environment
 
-    return build_skill(persistence_adapter=adapter_from_environment(), skill_id=skill_id)
+    return build_answerer(persistence_adapter=adapter_from_environment(), skill_id=skill_id)
 
 
-def run_server(host: str, port: int, *, verify: bool = True, skill_id: str | None = None) -> None:
-    """Serve the skill with werkzeug's threaded server (development and small deployments)."""
-    from werkzeug.serving import run_simple
+_WAITRESS_OWN_CHANNELS = 2
 
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """What one client may hold of the production server (waitress); times in whole seconds.
+
+    ``channel_timeout``: a connection that sends nothing for this long is closed, so half-sent
+    requests are shed. ``connection_limit``: client connections accepted at once; more wait in
+    the kernel's backlog until one closes. ``threads``: requests worked on at once.
+    ``cleanup_interval`` and ``poll_seconds``: how often idle connections are looked for (at
+    worst a half-sent request is shed after the sum of the three times). ``max_body_bytes``:
+    a larger declared body is refused with 413 before it is read.
+    """
+
+    channel_timeout: int = 10
+    connection_limit: int = 100
+    threads: int = 4
+    cleanup_interval: int = 2
+    poll_seconds: int = 1
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    def __post_init__(self) -> None:
+        for name in ("channel_timeout", "connection_limit", "threads", "cleanup_interval"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.poll_seconds < 1 or self.max_body_bytes < 1:
+            raise ValueError("poll_seconds and max_body_bytes must be at least 1")
+
+
+def make_server(app: Any, host: str, port: int, limits: ServerLimits | None = None) -> Any:
+    """A waitress server for ``app`` on ``host:port`` (port 0: any free port), not yet running.
+
+    Call ``.run()`` to serve and ``.close()`` to stop; ``.effective_port`` is the bound port.
+    Waitress refuses a request with two ``Content-Length`` headers (400), answers an oversized
+    declared body with 413 without reading it, and closes idle or half-sent connections.
+    """
+    from waitress.server import create_server
+
+    limits = limits or ServerLimits()
+    return create_server(
+        app,
+        host=host,
+        port=port,
+        threads=limits.threads,
+        # waitress counts its listening socket and its wake-up pipe among the connections.
+        connection_limit=limits.connection_limit + _WAITRESS_OWN_CHANNELS,
+        channel_timeout=limits.channel_timeout,
+        cleanup_interval=limits.cleanup_interval,
+        asyncore_loop_timeout=limits.poll_seconds,
+        max_request_body_size=limits.max_body_bytes,
+        ident="cramp-helper",
+        clear_untrusted_proxy_headers=True,
+    )
+
+
+def run_server(
+    host: str,
+    port: int,
+    *,
+    verify: bool = True,
+    skill_id: str | None = None,
+    limits: ServerLimits | None = None,
+) -> None:
+    """Serve the skill with waitress, a production WSGI server, until interrupted."""
     app = create_app(build_project_skill(skill_id), verify=verify, skill_id=skill_id)
-    logger.info("serving Cramp Helper on http://%s:%s/", host, port)
-    run_simple(host, port, app, threaded=True)
+    server = make_server(app, host, port, limits)
+    logger.info("serving Cramp Helper on http://%s:%s/", host, server.effective_port)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        logger.info("stopped")
+    finally:
+        server.close()
 
 
 def _env_flag(name: str) -> bool:
@@ -359,7 +390,7 @@ def create_default_app() -> Flask:
     Reads the skill id from ``CRAMP_HELPER_SKILL_ID``; ``CRAMP_HELPER_NO_VERIFY=1`` turns
     verification off, for local testing only. Example::
 
-        gunicorn 'skill.web.server:create_default_app()'
+        waitress-serve --call 'skill.web.server:create_default_app'
     """
     skill_id = os.environ.get(SKILL_ID_ENV, "").strip() or None
     verify = not _env_flag(NO_VERIFY_ENV)
@@ -370,8 +401,10 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "NO_VERIFY_ENV",
     "SKILL_ID_ENV",
+    "ServerLimits",
     "build_project_skill",
     "create_app",
     "create_default_app",
+    "make_server",
     "run_server",
 ]

@@ -9,12 +9,17 @@ Amazon requires a web-service skill to check every request before acting on it:
 * the ``Signature-256`` header is an RSA PKCS#1 v1.5 SHA-256 signature of the raw body made with
   that certificate's key;
 * ``request.timestamp`` is within 150 seconds of now;
-* the application id is this skill's.
+* the application id is this skill's;
+* the ``requestId`` has not been seen within the timestamp window (no replays).
+
+:class:`SignatureVerifier` needs only the headers and the raw body, so it runs before the body
+is parsed; the others read the parsed envelope.
 
 The SDK ships verifiers for this, but they need ``certvalidator``, which cannot be imported on
 current OpenSSL releases (see :mod:`skill.web.sdk_import`), so these are built on ``cryptography``
-alone. Each class here is an ``ask_sdk_webservice_support`` ``AbstractVerifier``: give them to
-flask-ask-sdk's ``SkillAdapter(verifiers=...)``. A failure raises the SDK's
+alone. Each class here is an ``ask_sdk_webservice_support`` ``AbstractVerifier``, so they also
+fit flask-ask-sdk's ``SkillAdapter(verifiers=...)``; the web service runs them itself, because
+the adapter parses the whole body before any verifier sees it. A failure raises the SDK's
 ``VerificationException`` whose message is a short, specific reason.
 """
 
@@ -29,6 +34,7 @@ import threading
 import time
 import urllib.request
 import warnings
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,6 +62,14 @@ TIMESTAMP_TOLERANCE = timedelta(seconds=150)
 DEFAULT_FETCH_TIMEOUT_SECONDS = 5.0
 DEFAULT_MAX_CHAIN_BYTES = 64 * 1024
 DEFAULT_MAX_CACHED_CHAINS = 32
+#: How long a certificate URL whose chain failed (download or checks) is refused without a fetch.
+DEFAULT_FAILED_CHAIN_TTL = timedelta(minutes=5)
+DEFAULT_MAX_FAILED_CHAINS = 256
+#: Certificate chain downloads started per minute at most (unsigned probes cannot make more).
+DEFAULT_MAX_DOWNLOADS_PER_MINUTE = 10
+_MINUTE = timedelta(minutes=1)
+#: Request ids remembered for replay detection (about 330 requests a second over 150 s).
+DEFAULT_MAX_REMEMBERED_REQUESTS = 50_000
 
 #: Returns the current time as an aware UTC datetime.
 Clock = Callable[[], datetime]
@@ -266,8 +280,15 @@ class SignatureVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
     """Check the certificate chain URL, the chain itself and the ``Signature-256`` header.
 
     Downloaded chains are cached per URL until the signing certificate's ``not_valid_after``;
-    the chain's validity and trust are still checked against the clock on every request.
+    the chain's validity and trust are still checked against the clock on every request. A URL
+    whose chain could not be downloaded or failed its checks is refused without another fetch
+    for ``failed_chain_ttl`` (at most ``max_failed_chains`` such URLs are remembered), and at
+    most ``max_downloads_per_minute`` downloads start in any minute, so unsigned requests naming
+    ever new URLs cannot make the server fetch for each.
+    Needs only the headers and the raw body (``deserialized_request_env`` is not read).
     """
+
+    reads_body_only = True
 
     def __init__(
         self,
@@ -276,8 +297,16 @@ class SignatureVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
         trusted_roots: Sequence[x509.Certificate] | None = None,
         clock: Clock | None = None,
         max_cached_chains: int = DEFAULT_MAX_CACHED_CHAINS,
+        failed_chain_ttl: timedelta = DEFAULT_FAILED_CHAIN_TTL,
+        max_failed_chains: int = DEFAULT_MAX_FAILED_CHAINS,
+        max_downloads_per_minute: int = DEFAULT_MAX_DOWNLOADS_PER_MINUTE,
     ) -> None:
+        self._max_downloads = max(1, max_downloads_per_minute)
+        self._downloads: deque[datetime] = deque()
         self._fetch = cert_fetcher or UrlCertFetcher()
+        self._failed_ttl = failed_chain_ttl
+        self._max_failed = max(1, max_failed_chains)
+        self._failed: dict[str, datetime] = {}
         self._clock = clock or utc_now
         self._roots = list(trusted_roots) if trusted_roots is not None else None
         self._store: Store | None = None
@@ -335,10 +364,20 @@ class SignatureVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
                 del self._cache[url]
                 cached = None
         if cached is None:
-            # Downloaded outside the lock: one slow download must not stall every request.
-            cached = self._download(url)
-            self._check(cached, now)
             with self._lock:
+                retry_at = self._failed.get(url)
+                if retry_at is not None and now < retry_at:
+                    _fail("certificate chain failed recently")
+                self._take_download_slot(now)
+            try:
+                # Downloaded outside the lock: one slow download must not stall every request.
+                cached = self._download(url)
+                self._check(cached, now)
+            except VerificationException:
+                self._remember_failure(url, now)
+                raise
+            with self._lock:
+                self._failed.pop(url, None)
                 self._evict_expired(now)
                 while len(self._cache) >= self._max_cached_chains:
                     self._cache.pop(next(iter(self._cache)))
@@ -346,6 +385,27 @@ class SignatureVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
         else:
             self._check(cached, now)
         return cached
+
+    def _take_download_slot(self, now: datetime) -> None:
+        """Allow a download unless ``max_downloads_per_minute`` were started in the last minute.
+
+        Alexa signs with one certificate for months, so a burst of new URLs is not Alexa.
+        Called with the lock held.
+        """
+        while self._downloads and now - self._downloads[0] >= _MINUTE:
+            self._downloads.popleft()
+        if len(self._downloads) >= self._max_downloads:
+            _fail("too many certificate chain downloads; try again later")
+        self._downloads.append(now)
+
+    def _remember_failure(self, url: str, now: datetime) -> None:
+        with self._lock:
+            for key in [k for k, until in self._failed.items() if now >= until]:
+                del self._failed[key]
+            self._failed.pop(url, None)
+            while len(self._failed) >= self._max_failed:
+                self._failed.pop(next(iter(self._failed)))
+            self._failed[url] = now + self._failed_ttl
 
     def _evict_expired(self, now: datetime) -> None:
         for key in [k for k, v in self._cache.items() if now >= v.expires]:
@@ -463,6 +523,64 @@ class ApplicationIdVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
             _fail("applicationId does not match this skill")
 
 
+class ReplayVerifier(AbstractVerifier):  # type: ignore[misc, valid-type]
+    """Refuse a ``requestId`` already accepted while its timestamp is still within the window.
+
+    A request is remembered until its timestamp (or its arrival, if later) plus the tolerance
+    has passed, after which :class:`TimestampVerifier` refuses it anyway. Memory is bounded:
+    beyond ``max_entries`` the oldest ids are forgotten (and a warning logged). Put this last,
+    so only requests that passed every other check are remembered. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        window: timedelta = TIMESTAMP_TOLERANCE,
+        max_entries: int = DEFAULT_MAX_REMEMBERED_REQUESTS,
+    ) -> None:
+        self._clock = clock or utc_now
+        self._window = window
+        self._max_entries = max(1, max_entries)
+        self._seen: OrderedDict[str, datetime] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def verify(
+        self,
+        headers: Mapping[str, Any],
+        serialized_request_env: str | bytes,
+        deserialized_request_env: Any,
+    ) -> None:
+        """Raise ``VerificationException`` for a missing or recently seen ``requestId``."""
+        request = getattr(deserialized_request_env, "request", None)
+        request_id = getattr(request, "request_id", None)
+        if not isinstance(request_id, str) or not request_id:
+            _fail("missing requestId")
+        now = self._clock()
+        now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+        timestamp = getattr(request, "timestamp", None)
+        latest = now
+        if isinstance(timestamp, datetime):
+            aware = timestamp if timestamp.tzinfo is not None else timestamp.replace(tzinfo=UTC)
+            latest = max(now, aware)
+        with self._lock:
+            while self._seen and next(iter(self._seen.values())) <= now:
+                self._seen.popitem(last=False)
+            forget_at = self._seen.get(request_id)
+            if forget_at is not None and now < forget_at:
+                _fail("request already received")
+            self._seen[request_id] = latest + self._window
+            self._seen.move_to_end(request_id)
+            if len(self._seen) > self._max_entries:
+                self._seen.popitem(last=False)
+                logger.warning("replay memory full: forgetting the oldest request id")
+
+    def remembered(self) -> int:
+        """How many request ids are remembered now (for diagnostics and tests)."""
+        with self._lock:
+            return len(self._seen)
+
+
 def build_verifiers(
     *,
     skill_id: str | None = None,
@@ -470,7 +588,7 @@ def build_verifiers(
     trusted_roots: Sequence[x509.Certificate] | None = None,
     clock: Clock | None = None,
 ) -> list[Any]:
-    """All the verifiers Amazon requires, ready for ``SkillAdapter(verifiers=...)``.
+    """All the verifiers Amazon requires, in order: signature, timestamp, skill id, replay.
 
     The application id is checked only when ``skill_id`` is given.
     """
@@ -480,6 +598,7 @@ def build_verifiers(
     ]
     if skill_id:
         verifiers.append(ApplicationIdVerifier(skill_id))
+    verifiers.append(ReplayVerifier(clock=clock))
     return verifiers
 
 
@@ -492,6 +611,7 @@ __all__ = [
     "CertFetchError",
     "CertFetcher",
     "Clock",
+    "ReplayVerifier",
     "SignatureVerifier",
     "TimestampVerifier",
     "UrlCertFetcher",

@@ -1,0 +1,392 @@
+"""Tolerant reading of Alexa request envelopes, the one way in for Lambda and the web service.
+
+Alexa adds enum values, request types and fields over time, and test tools leave optional parts
+out. The ASK SDK's ``DefaultSerializer`` raises on any value its model does not know (an unknown
+``dialogState`` fails the whole envelope), so this module conforms the JSON to the SDK model
+first, and only then hands it to the serializer:
+
+- an enum value the model does not know, or a value of the wrong JSON type, is read as absent
+  (``None``): the rest of the request is handled normally;
+- a nested object of an unknown subtype (an unknown ``slotValue.type``) is read as absent;
+  a request of an unknown type is answered with a silent, empty response;
+- fields the model does not name are left out;
+- free-form values (``object`` in the model, such as session attributes) deeper than
+  :data:`MAX_FREE_FORM_DEPTH` are left out, so no later step can run out of stack;
+- no ``context`` (older simulators and test tools): a minimal one is made from the session's
+  application and user, as Alexa would have sent.
+
+:class:`EnvelopeAnswerer` turns an event (the JSON object Alexa sent) into the response JSON.
+Wherever an envelope cannot be read at all, the response carries the session attributes that
+came in, so the place in a routine is never lost.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
+
+from ask_sdk_core.exceptions import AskSdkException, SerializationException
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+from ask_sdk_model.request import Request
+
+if TYPE_CHECKING:
+    from ask_sdk_core.skill import CustomSkill
+
+log = logging.getLogger(__name__)
+
+#: Deepest nesting kept in a free-form (``object``) value, such as one session attribute.
+#: The skill's own attributes nest four levels at most.
+MAX_FREE_FORM_DEPTH = 32
+#: Deepest nesting of SDK model objects followed (list slot values can nest in themselves).
+MAX_MODEL_DEPTH = 48
+
+RESPONSE_VERSION = "1.0"
+_ENVELOPE_TYPE = "ask_sdk_model.request_envelope.RequestEnvelope"
+_LIST = re.compile(r"list\[(.*)\]")
+_DICT = re.compile(r"dict\(([^,]*), (.*)\)")
+
+
+class UnreadableValue(ValueError):
+    """A value that cannot be read as its model type: it is left out."""
+
+
+def _depth_within(value: Any, limit: int) -> bool:
+    """True when ``value`` nests no deeper than ``limit`` (JSON containers), checked iteratively."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return False
+        stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+@cache
+def _model_class(name: str) -> type:
+    module_name, _, class_name = name.rpartition(".")
+    module = __import__(module_name, fromlist=[class_name])
+    cls: type = getattr(module, class_name)
+    return cls
+
+
+def _primitive(value: Any, type_name: str) -> Any:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if type_name == "str":
+        if isinstance(value, str):
+            return value
+        if number:  # as the SDK reads it
+            return str(value)
+        raise UnreadableValue
+    if type_name == "bool":
+        if isinstance(value, bool):
+            return value
+        raise UnreadableValue
+    if type_name in {"int", "long", "float"}:
+        if number:
+            return value
+        if isinstance(value, str):  # as the SDK reads it
+            try:
+                return float(value) if type_name == "float" else int(value)
+            except ValueError as error:
+                raise UnreadableValue from error
+        raise UnreadableValue
+    if type_name in {"datetime", "date"}:
+        if not isinstance(value, str):
+            raise UnreadableValue
+        from dateutil.parser import parse
+
+        try:
+            parse(value)
+        except Exception as error:  # dateutil raises ValueError, OverflowError and others
+            raise UnreadableValue from error
+        return value
+    if type_name == "object":
+        if _depth_within(value, MAX_FREE_FORM_DEPTH):
+            return value
+        raise UnreadableValue
+    raise UnreadableValue
+
+
+def conform(value: Any, type_name: str, depth: int = 0) -> Any:
+    """``value`` (parsed JSON) reduced to what the SDK model type ``type_name`` can read.
+
+    ``type_name`` is a type string as the SDK models write them (``"str"``,
+    ``"list[ask_sdk_model.slot.Slot]"``, ``"dict(str, object)"``, a model class path).
+    Raises :class:`UnreadableValue` when nothing of ``value`` can be read as that type.
+    """
+    if value is None:
+        return None
+    if depth > MAX_MODEL_DEPTH:
+        raise UnreadableValue
+    listed = _LIST.fullmatch(type_name)
+    if listed:
+        if not isinstance(value, list):
+            raise UnreadableValue
+        return _conform_each(value, listed.group(1).strip(), depth)
+    mapped = _DICT.fullmatch(type_name)
+    if mapped:
+        if not isinstance(value, dict):
+            raise UnreadableValue
+        item_type = mapped.group(2).strip()
+        result = {}
+        for key, item in value.items():
+            try:
+                result[key] = conform(item, item_type, depth + 1)
+            except UnreadableValue:
+                log.info("left out an unreadable %s under %r", item_type, key)
+        return result
+    if "." not in type_name:
+        return _primitive(value, type_name)
+    return _conform_model(value, _model_class(type_name), depth)
+
+
+def _conform_each(values: list[Any], item_type: str, depth: int) -> list[Any]:
+    result = []
+    for item in values:
+        try:
+            result.append(conform(item, item_type, depth + 1))
+        except UnreadableValue:
+            log.info("left out an unreadable %s in a list", item_type)
+    return result
+
+
+def _conform_model(value: Any, cls: type, depth: int) -> Any:
+    if issubclass(cls, Enum):
+        if any(value == member.value for member in cls):
+            return value
+        log.info("unknown %s value %r read as absent", cls.__name__, value)
+        raise UnreadableValue
+    types: dict[str, str] | None = getattr(cls, "deserialized_types", None)
+    if types is None:
+        return value
+    if not isinstance(value, dict):
+        raise UnreadableValue
+    if hasattr(cls, "get_real_child_model"):
+        try:
+            child = cls.get_real_child_model(value)  # type: ignore[attr-defined]
+        except (KeyError, TypeError):  # no discriminator, or one that cannot be a key
+            child = None
+        if child is None:
+            log.info("unknown %s type %r read as absent", cls.__name__, value.get("type"))
+            raise UnreadableValue
+        cls = _model_class(child)
+        types = cls.deserialized_types  # type: ignore[attr-defined]
+    attribute_map: dict[str, str] = getattr(cls, "attribute_map", {})
+    result: dict[str, Any] = {}
+    for attribute, type_name in (types or {}).items():
+        key = attribute_map.get(attribute, attribute)
+        if key not in value:
+            continue
+        try:
+            result[key] = conform(value[key], type_name, depth + 1)
+        except UnreadableValue:
+            continue
+    return result
+
+
+def _with_context(event: dict[str, Any]) -> dict[str, Any]:
+    """The event, with a minimal ``context`` made from the session where it has none."""
+    if isinstance(event.get("context"), dict):
+        return event
+    session = event.get("session")
+    if not isinstance(session, dict):
+        return event
+    system = {
+        key: session[key] for key in ("application", "user") if isinstance(session.get(key), dict)
+    }
+    return {**event, "context": {"System": system}}
+
+
+def request_type_of(event: Any) -> str | None:
+    """``request.type`` of a parsed event, or None where there is none."""
+    request = event.get("request") if isinstance(event, dict) else None
+    kind = request.get("type") if isinstance(request, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def is_known_request_type(kind: str | None) -> bool:
+    """True for a request type the SDK model can read."""
+    return kind is not None and kind in Request.discriminator_value_class_map
+
+
+def readable_session_attributes(event: Any) -> dict[str, Any]:
+    """The session attributes of ``event`` that can be read (and so sent back), else ``{}``."""
+    session = event.get("session") if isinstance(event, dict) else None
+    attributes = session.get("attributes") if isinstance(session, dict) else None
+    if not isinstance(attributes, dict):
+        return {}
+    try:
+        kept = conform(attributes, "dict(str, object)")
+    except UnreadableValue:
+        return {}
+    return copy.deepcopy(kept) if isinstance(kept, dict) else {}
+
+
+def conform_envelope(event: Any) -> dict[str, Any]:
+    """The event reduced to what the SDK's ``RequestEnvelope`` can read (see module docstring).
+
+    Raises ``SerializationException`` when the event is not an object at all.
+    """
+    if not isinstance(event, dict):
+        raise SerializationException("request envelope is not a JSON object")
+    try:
+        conformed = conform(_with_context(event), _ENVELOPE_TYPE)
+    except UnreadableValue as error:
+        raise SerializationException("request envelope cannot be read") from error
+    if not isinstance(conformed, dict):
+        raise SerializationException("request envelope cannot be read")
+    return conformed
+
+
+class TolerantSerializer(DefaultSerializer):  # type: ignore[misc]
+    """``DefaultSerializer`` that conforms a request envelope before reading it."""
+
+    def deserialize(self, payload: Any, obj_type: Any) -> Any:
+        if obj_type is not RequestEnvelope and obj_type != _ENVELOPE_TYPE:
+            return super().deserialize(payload, obj_type)
+        if payload is None:
+            return None
+        try:
+            event = json.loads(payload) if isinstance(payload, str | bytes) else payload
+        except (ValueError, RecursionError) as error:
+            raise SerializationException("request envelope is not JSON") from error
+        return super().deserialize(json.dumps(conform_envelope(event)), obj_type)
+
+
+def read_envelope(event: Any) -> RequestEnvelope | None:
+    """The event as an SDK ``RequestEnvelope``, read tolerantly, or None where it cannot be.
+
+    A request of a type the SDK does not know is read as the base ``Request`` (its type, id,
+    timestamp and locale), so it can still be verified.
+    """
+    kind = request_type_of(event)
+    serializer = TolerantSerializer()
+    try:
+        if kind is None or is_known_request_type(kind):
+            envelope: RequestEnvelope = serializer.deserialize(event, RequestEnvelope)
+            return envelope
+        request = event["request"]
+        envelope = serializer.deserialize({**event, "request": None}, RequestEnvelope)
+        base = conform_base_request(request)
+        base_class: Any = Request  # abstract in the model's typing, concrete enough to hold these
+        envelope.request = base_class(
+            object_type=kind,
+            request_id=base.get("requestId"),
+            timestamp=serializer.deserialize(json.dumps(base.get("timestamp")), "datetime"),
+            locale=base.get("locale"),
+        )
+        return envelope
+    except (SerializationException, TypeError, ValueError, RecursionError) as error:
+        log.info("envelope cannot be read: %s", error)
+        return None
+
+
+def conform_base_request(request: dict[str, Any]) -> dict[str, Any]:
+    """The fields every request type shares (``Request``), read tolerantly."""
+    result: dict[str, Any] = {}
+    for attribute, type_name in Request.deserialized_types.items():
+        key = Request.attribute_map.get(attribute, attribute)
+        if key in request and key != "type":
+            try:
+                result[key] = conform(request[key], type_name)
+            except UnreadableValue:
+                continue
+    return result
+
+
+def _application_id(envelope: RequestEnvelope) -> str | None:
+    system = getattr(envelope.context, "system", None)
+    application_id = getattr(getattr(system, "application", None), "application_id", None)
+    return application_id if isinstance(application_id, str) and application_id else None
+
+
+def silent_response(session_attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """An empty response (nothing said, session left to Alexa) keeping the attributes."""
+    return {
+        "version": RESPONSE_VERSION,
+        "sessionAttributes": dict(session_attributes),
+        "response": {},
+    }
+
+
+@dataclass(frozen=True)
+class EnvelopeAnswerer:
+    """Turns an event (the parsed JSON of one request) into the response JSON.
+
+    ``apology`` is the response (without session attributes) for a request that asks for
+    speech but cannot be read at all; without one, such a request gets a silent response.
+    Thread-safe: holds nothing per request.
+    """
+
+    skill: CustomSkill
+    apology: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.skill.serializer, TolerantSerializer):
+            self.skill.serializer = TolerantSerializer()
+
+    def answer(self, event: Any, context: Any = None) -> dict[str, Any]:
+        """The response JSON for ``event``; ``context`` is the Lambda context, if any.
+
+        Never raises for anything in the event, except what the SDK refuses: a request for
+        another skill, or one naming no skill when a skill id is configured
+        (``AskSdkException``). A fault in the skill itself propagates.
+        """
+        kind = request_type_of(event)
+        if kind is not None and not is_known_request_type(kind):
+            log.info("request type %r not known: answered silently", kind)
+            return silent_response(readable_session_attributes(event))
+        try:
+            envelope = self.skill.serializer.deserialize(payload=event, obj_type=RequestEnvelope)
+        except (SerializationException, TypeError, ValueError, RecursionError) as error:
+            log.warning("unreadable request envelope: %s", error)
+            return self.unreadable(event)
+        if envelope is None or envelope.request is None:
+            return self.unreadable(event)
+        if self.skill.skill_id is not None and _application_id(envelope) is None:
+            # The SDK would fail with an AttributeError; say what is wrong instead.
+            raise AskSdkException("Skill ID Verification failed: the request names no skill")
+        response = self.skill.invoke(request_envelope=envelope, context=context)
+        return cast(dict[str, Any], self.skill.serializer.serialize(response))
+
+    def unreadable(self, event: Any) -> dict[str, Any]:
+        """The answer to an event that cannot be read: it keeps the incoming attributes."""
+        attributes = readable_session_attributes(event)
+        if self.apology is None or request_type_of(event) == "SessionEndedRequest":
+            return silent_response(attributes)
+        response = copy.deepcopy(dict(self.apology))
+        response["sessionAttributes"] = attributes
+        return response
+
+
+Answer = Callable[[Any, Any], dict[str, Any]]
+
+__all__ = [
+    "MAX_FREE_FORM_DEPTH",
+    "UnreadableValue",
+    "RESPONSE_VERSION",
+    "Answer",
+    "EnvelopeAnswerer",
+    "TolerantSerializer",
+    "conform",
+    "conform_envelope",
+    "is_known_request_type",
+    "read_envelope",
+    "readable_session_attributes",
+    "request_type_of",
+    "silent_response",
+]
