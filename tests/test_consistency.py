@@ -343,5 +343,8 @@ def test_every_hold_sums_to_the_hold_length(content: Content) -> None:
                 seconds = hold if step.hold == "setting" else int(step.hold)
                 parts = step_parts(content, routine, index, Settings(hold), intro=False)
                 pauses = sum(p.seconds for p in parts if isinstance(p, Pause))
-                expected = seconds * step.holds + step.rest * (step.holds - 1) + step.pause
+                lead_in = routine.lead_in if step.lead_in is None else step.lead_in
+                expected = (
+                    seconds * step.holds + step.rest * (step.holds - 1) + step.pause + lead_in
+                )
                 assert pauses == pytest.approx(expected), f"{routine.id}.steps[{index}] at {hold}"
