@@ -233,7 +233,7 @@ def test_step_parts_follow_the_hold_setting(content: Content) -> None:
         assert parts[-1] == content.phrase("release")
 
 
-@pytest.mark.parametrize("routine_id", ["hamstring_lying", "quadriceps_standing", "bedtime"])
+@pytest.mark.parametrize("routine_id", ["hamstring_lying", "quadriceps_standing", "calf"])
 def test_every_hold_has_a_lead_in_after_the_setup_words(content: Content, routine_id: str) -> None:
     """The words, then "get into position" and a quiet beat, and only then the counted hold."""
     routine = content.routines[routine_id]
@@ -339,7 +339,7 @@ def test_the_lead_in_counts_in_the_fit_check(tmp_path: Path) -> None:
 
 
 def test_going_back_from_the_first_step_counts_in_the_fit_check(tmp_path: Path) -> None:
-    """"This is the first step, so here it is again" is said before a first step too."""
+    """"Here's the first step again" is said before a first step too."""
     root = tmp_path / "content"
     shutil.copytree(CONTENT_ROOT / "en-US", root / "en-US")
     path = root / "en-US" / "prompts.yaml"
