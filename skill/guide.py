@@ -19,7 +19,7 @@ from .state import TurnState
 
 #: Which routine a muscle (and, for the hamstring, a position) starts.
 DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType(
-    {"hamstring": "hamstring_lying", "quadriceps": "quadriceps_standing"}
+    {"hamstring": "hamstring_lying", "quadriceps": "quadriceps_standing", "calf": "calf"}
 )
 SEATED_HAMSTRING = "hamstring_seated"
 BEDTIME = "bedtime"
