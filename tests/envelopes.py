@@ -143,11 +143,14 @@ def envelope(
     session_id: str | None = None,
     application_id: str = SKILL_ID,
     in_session: bool = True,
+    api_endpoint: str = "https://api.amazonalexa.com",
+    api_token: str | None = None,
 ) -> Json:
     """A whole request envelope around ``request_body``.
 
     ``new`` defaults to "no attributes were given"; ``in_session=False`` leaves the session out
-    (as for requests outside a session).
+    (as for requests outside a session). Without ``api_token`` the skill cannot call Alexa's APIs
+    (so tests never reach the internet); with one, ``api_endpoint`` names where it calls.
     """
     application = {"applicationId": application_id}
     user = {"userId": user_id}
@@ -158,12 +161,13 @@ def envelope(
                 "application": application,
                 "user": user,
                 "device": {"deviceId": DEVICE_ID, "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-                "apiAccessToken": "test-token",
+                "apiEndpoint": api_endpoint,
             }
         },
         "request": request_body,
     }
+    if api_token is not None:
+        body["context"]["System"]["apiAccessToken"] = api_token
     if in_session:
         body["session"] = {
             "new": (attributes is None) if new is None else new,
@@ -248,8 +252,12 @@ class Conversation:
         user_id: str = USER_ID,
         locale: str = LOCALE,
         at: Callable[[], datetime | None] = lambda: None,
+        api_endpoint: str = "https://api.amazonalexa.com",
+        api_token: str | None = None,
     ) -> None:
         self.send = send
+        self.api_endpoint = api_endpoint
+        self.api_token = api_token
         self.user_id = user_id
         self.locale = locale
         self.at = at
@@ -275,6 +283,8 @@ class Conversation:
             attributes=self.attributes,
             new=new,
             session_id=self.session_id,
+            api_endpoint=self.api_endpoint,
+            api_token=self.api_token,
         )
         response = self.send(event)
         self.last = response

@@ -10,6 +10,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, is_request_type
 from ask_sdk_model import Response
 
+from ..alexa_time import TimeZoneLookup
 from ..content import Content
 from ..guide import Guide
 from ..replies import Reply
@@ -24,9 +25,11 @@ class Deps:
     content: Content
     guide: Guide
     clock: Callable[[], float]
+    #: Finds the device's time zone (for the night voice by default); ``None`` never asks.
+    time_zones: TimeZoneLookup | None = None
 
     def state(self, handler_input: HandlerInput) -> TurnState:
-        return TurnState(handler_input, self.content, self.clock())
+        return TurnState(handler_input, self.content, self.clock(), self.time_zones)
 
 
 Action = Callable[[HandlerInput, TurnState], Reply]
