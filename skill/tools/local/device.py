@@ -67,8 +67,11 @@ class LocalDevice:
         user_id: str = envelopes.LOCAL_USER_ID,
         skill_id: str = envelopes.LOCAL_SKILL_ID,
         locale: str = "en-US",
+        api_endpoint: str | None = None,
     ) -> None:
         self.handler = handler
+        #: Where the device's requests say Alexa's APIs are (a local stand-in, or Alexa's).
+        self.api_endpoint = api_endpoint or "https://api.amazonalexa.com"
         self.model = model
         self.user_id = user_id
         self.skill_id = skill_id
@@ -123,6 +126,7 @@ class LocalDevice:
             attributes=self.attributes,
             skill_id=self.skill_id,
             user_id=self.user_id,
+            api_endpoint=self.api_endpoint,
         )
         response = self.handler(event, None)
         self.attributes = dict(response.get("sessionAttributes") or {})
@@ -144,6 +148,7 @@ class LocalDevice:
             attributes=self.attributes,
             skill_id=self.skill_id,
             user_id=self.user_id,
+            api_endpoint=self.api_endpoint,
         )
         response = self.handler(event, None)
         self.session_id = None

@@ -86,6 +86,7 @@ def envelope(
     attributes: dict[str, Any] | None,
     skill_id: str = LOCAL_SKILL_ID,
     user_id: str = LOCAL_USER_ID,
+    api_endpoint: str = "https://api.amazonalexa.com",
 ) -> dict[str, Any]:
     application = {"applicationId": skill_id}
     user = {"userId": user_id}
@@ -103,7 +104,7 @@ def envelope(
                 "application": application,
                 "user": user,
                 "device": {"deviceId": LOCAL_DEVICE_ID, "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
+                "apiEndpoint": api_endpoint,
                 "apiAccessToken": "local",
             }
         },
