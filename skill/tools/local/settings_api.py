@@ -113,7 +113,8 @@ class SettingsApiStandIn:
         self._server.daemon_threads = True
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="settings-api", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name="settings-api", daemon=True,
         )
         self._thread.start()
 
