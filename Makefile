@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Talk to the skill in the terminal (no AWS account needed).
+## At a night-time clock: make chat CHAT_ARGS="--now 03:00 --timezone Europe/London"
+CHAT_ARGS ?=
 chat: $(STAMP)
-	$(BIN)/cramp-helper chat
+	$(BIN)/cramp-helper chat $(CHAT_ARGS)
 
 ## Run the whole test suite (installs the Node test client too when npm is there).
 test: $(STAMP)

@@ -4,17 +4,21 @@ The store comes from the environment: DynamoDB when ``CRAMP_HELPER_DYNAMODB_TABL
 the SAM template does), SQLite otherwise. ``CRAMP_HELPER_SKILL_ID``, when set, makes the skill
 refuse requests meant for another skill. Envelopes are read tolerantly (values, fields and request
 types Amazon adds later do not break a request; see ``skill/envelope.py``), as the web service
-reads them.
+reads them. The device's time zone (for the night voice at night) comes from the Alexa Settings
+API, with a short timeout.
 """
 
 import logging
 import os
 
+from skill.alexa_time import TimedApiClient
 from skill.builder import build_lambda_handler
 from skill.persistence.factory import adapter_from_environment
 
 logging.getLogger().setLevel(os.environ.get("CRAMP_HELPER_LOG_LEVEL", "INFO"))
 
 handler = build_lambda_handler(
-    adapter_from_environment(), skill_id=os.environ.get("CRAMP_HELPER_SKILL_ID") or None
+    adapter_from_environment(),
+    skill_id=os.environ.get("CRAMP_HELPER_SKILL_ID") or None,
+    api_client=TimedApiClient(),
 )

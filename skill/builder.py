@@ -14,7 +14,9 @@ from typing import Any
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model.services import ApiClient
 
+from .alexa_time import TimeZoneLookup
 from .content import Content, load_content
 from .envelope import RESPONSE_VERSION, EnvelopeAnswerer
 from .guide import Guide
@@ -45,9 +47,16 @@ def skill_builder(
     skill_id: str | None = None,
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
+    api_client: ApiClient | None = None,
 ) -> CustomSkillBuilder:
-    """The skill's builder (handlers, store, interceptors), over content loaded and checked here."""
-    return _builder(persistence_adapter, skill_id, load_checked_content(content), clock)
+    """The skill's builder (handlers, store, interceptors), over content loaded and checked here.
+
+    ``api_client`` reaches the Alexa Settings API for the device's time zone (the night voice
+    by default at night); without one, the skill never calls out.
+    """
+    return _builder(
+        persistence_adapter, skill_id, load_checked_content(content), clock, api_client
+    )
 
 
 def _builder(
@@ -55,9 +64,11 @@ def _builder(
     skill_id: str | None,
     content: Content,
     clock: Callable[[], float],
+    api_client: ApiClient | None = None,
 ) -> CustomSkillBuilder:
     """The builder over content the caller has already checked."""
-    deps = Deps(content=content, guide=Guide(content), clock=clock)
+    time_zones = TimeZoneLookup(api_client) if api_client is not None else None
+    deps = Deps(content=content, guide=Guide(content), clock=clock, time_zones=time_zones)
     builder = (
         CustomSkillBuilder()
         if persistence_adapter is None
@@ -83,10 +94,12 @@ def build_skill(
     skill_id: str | None = None,
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
+    api_client: ApiClient | None = None,
 ) -> CustomSkill:
     """The skill, ready to ``invoke``. Without an adapter, nothing is kept between sessions."""
     return skill_builder(
-        persistence_adapter, skill_id=skill_id, content=content, clock=clock
+        persistence_adapter, skill_id=skill_id, content=content, clock=clock,
+        api_client=api_client,
     ).create()
 
 
@@ -96,6 +109,7 @@ def build_lambda_handler(
     skill_id: str | None = None,
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
+    api_client: ApiClient | None = None,
 ) -> LambdaHandler:
     """The AWS Lambda entry: ``handler(event, context) -> response dict``.
 
@@ -103,7 +117,7 @@ def build_lambda_handler(
     envelopes are read tolerantly (see :mod:`skill.envelope`), as the web service reads them.
     """
     return build_answerer(
-        persistence_adapter, skill_id=skill_id, content=content, clock=clock
+        persistence_adapter, skill_id=skill_id, content=content, clock=clock, api_client=api_client
     ).answer
 
 
@@ -113,10 +127,11 @@ def build_answerer(
     skill_id: str | None = None,
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
+    api_client: ApiClient | None = None,
 ) -> EnvelopeAnswerer:
     """The skill behind its tolerant envelope reader: the one entry for Lambda and the web."""
     content = load_checked_content(content)
-    skill = _builder(persistence_adapter, skill_id, content, clock).create()
+    skill = _builder(persistence_adapter, skill_id, content, clock, api_client).create()
     return EnvelopeAnswerer(skill, unreadable_request_response(content))
 
 

@@ -85,6 +85,8 @@ class Step:
     holds: int = 1
     rest: int = 0
     pause: int = 0
+    #: Seconds to get into position before the first hold; ``None`` for the routine's own.
+    lead_in: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class Routine:
     muscle: str
     intro: str
     steps: tuple[Step, ...]
+    #: Seconds to get into position between a step's words and its first hold (0 for none).
+    lead_in: int = 0
 
 
 @dataclass(frozen=True)
@@ -277,6 +281,9 @@ class _Checker:
         raw_steps = entry.get("steps")
         if not isinstance(raw_steps, list) or not raw_steps:
             raise self.fail(file, key, "`steps` must be a non-empty list")
+        if extra := set(entry) - {"name", "muscle", "intro", "lead_in", "steps"}:
+            raise self.fail(file, key, f"unknown field(s) {sorted(extra)}")
+        lead_in = self._lead_in(file, key, entry.get("lead_in", 0))
         steps = tuple(
             self._step(file, f"{key}.steps[{index}]", raw)
             for index, raw in enumerate(raw_steps)
@@ -287,11 +294,18 @@ class _Checker:
             muscle=self.text(file, key, entry.get("muscle"), field="muscle"),
             intro=self.text(file, key, entry.get("intro"), field="intro", optional=True),
             steps=steps,
+            lead_in=lead_in,
         )
+
+    def _lead_in(self, file: str, key: str, value: Any) -> int:
+        """A lead-in is one spoken pause, so at most one break (10 s)."""
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+            raise self.fail(file, key, "`lead_in` must be a whole number 0 to 10")
+        return value
 
     def _step(self, file: str, key: str, raw: Any) -> Step:
         entry = self.mapping(file, key, raw)
-        if extra := set(entry) - {"say", "hold", "holds", "rest", "pause"}:
+        if extra := set(entry) - {"say", "hold", "holds", "rest", "pause", "lead_in"}:
             raise self.fail(file, key, f"unknown field(s) {sorted(extra)}")
         hold = entry.get("hold")
         if hold is not None and hold != "setting" and not (
@@ -310,7 +324,17 @@ class _Checker:
             raise self.fail(file, key, "`holds` and `rest` need a `hold`")
         if numbers["holds"] > 1 and not numbers["rest"]:
             raise self.fail(file, key, "several holds need a `rest` between them")
-        return Step(say=self.text(file, key, entry.get("say"), field="say"), hold=hold, **numbers)
+        lead_in = entry.get("lead_in")
+        if lead_in is not None:
+            if hold is None:
+                raise self.fail(file, key, "`lead_in` needs a `hold`")
+            lead_in = self._lead_in(file, key, lead_in)
+        return Step(
+            say=self.text(file, key, entry.get("say"), field="say"),
+            hold=hold,
+            lead_in=lead_in,
+            **numbers,
+        )
 
     def check_links(self) -> None:
         for key, answer in self.answers.items():

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ask_sdk_core.exceptions import AskSdkException, SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_model import RequestEnvelope
+from ask_sdk_model import IntentRequest, RequestEnvelope
 from ask_sdk_model.request import Request
 
 if TYPE_CHECKING:
@@ -308,6 +308,14 @@ def conform_base_request(request: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _intent_unreadable(envelope: RequestEnvelope) -> bool:
+    """An intent request whose intent (or its name) could not be read: nothing to route on."""
+    if not isinstance(envelope.request, IntentRequest):
+        return False
+    intent = envelope.request.intent
+    return intent is None or not isinstance(intent.name, str)
+
+
 def _application_id(envelope: RequestEnvelope) -> str | None:
     system = getattr(envelope.context, "system", None)
     application_id = getattr(getattr(system, "application", None), "application_id", None)
@@ -355,7 +363,7 @@ class EnvelopeAnswerer:
         except (SerializationException, TypeError, ValueError, RecursionError) as error:
             log.warning("unreadable request envelope: %s", error)
             return self.unreadable(event)
-        if envelope is None or envelope.request is None:
+        if envelope is None or envelope.request is None or _intent_unreadable(envelope):
             return self.unreadable(event)
         if self.skill.skill_id is not None and _application_id(envelope) is None:
             # The SDK would fail with an AttributeError; say what is wrong instead.

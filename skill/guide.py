@@ -55,7 +55,7 @@ from .topics import Topic
 
 #: Which routine a muscle (and, for the hamstring, a position) starts.
 DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType(
-    {"hamstring": "hamstring_lying", "quadriceps": "quadriceps_standing"}
+    {"hamstring": "hamstring_lying", "quadriceps": "quadriceps_standing", "calf": "calf"}
 )
 SEATED_HAMSTRING = "hamstring_seated"
 BEDTIME = "bedtime"

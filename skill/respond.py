@@ -31,7 +31,7 @@ def respond(state: TurnState, reply: Reply | Replay) -> Response:
         return replay(state, reply.ssml, reply.reprompt)
     if not reply.end and not reply.ask:
         raise DeadEndError(f"reply {reply.keys} neither asks a question nor ends the session")
-    voice = state.settings.voice
+    voice = state.voice
     speech = Speech().extend(reply.parts)
     if reply.ask:
         speech.add(reply.ask)

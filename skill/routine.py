@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .content import (
@@ -26,6 +27,19 @@ from .speech import MAX_BREAK_SECONDS, Part, Pause, SpeechLimitError, Voice, pac
 PLACE_MAX_AGE_SECONDS = 2 * 60 * 60
 #: How much "longer holds" and "shorter holds" change the hold.
 HOLD_STEP_SECONDS = 10
+#: Local hours of the night voice for a user who never chose a voice: 22:00 up to 07:00.
+NIGHT_STARTS_HOUR = 22
+NIGHT_ENDS_HOUR = 7
+#: Stored beside ``night`` when the user chose the normal voice. ``"night": false`` alone
+#: cannot say so: records written before the night default hold it for every user who never
+#: chose, so it keeps meaning "never chose".
+_VOICE = "voice"
+_NORMAL = "normal"
+
+
+def is_night(local: datetime) -> bool:
+    """True from 22:00 until 07:00 in ``local``'s own time (a device's wall clock)."""
+    return local.hour >= NIGHT_STARTS_HOUR or local.hour < NIGHT_ENDS_HOUR
 
 
 @dataclass(frozen=True)
@@ -33,10 +47,19 @@ class Settings:
     """A user's preferences: the only things kept besides the place in a routine."""
 
     hold_seconds: int = DEFAULT_HOLD_SECONDS
-    night: bool = False
+    #: The voice the user chose: ``True`` night, ``False`` normal, ``None`` never chose (then
+    #: the device's clock decides, see :meth:`voice_at`).
+    night: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"hold_seconds": self.hold_seconds, "night": self.night}
+        """``{"hold_seconds": int, "night": bool}``, plus ``"voice": "normal"`` if chosen.
+
+        ``night`` stays a plain bool so that records read the same by older versions.
+        """
+        data: dict[str, Any] = {"hold_seconds": self.hold_seconds, "night": self.night is True}
+        if self.night is False:
+            data[_VOICE] = _NORMAL
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> Settings:
@@ -46,12 +69,26 @@ class Settings:
         hold = _number(data.get("hold_seconds", DEFAULT_HOLD_SECONDS))
         if hold is None:
             hold = DEFAULT_HOLD_SECONDS
-        night = data.get("night", False)
-        return cls(hold_seconds=clamp_hold(int(hold)), night=night is True)
+        night: bool | None = None
+        if data.get("night") is True:
+            night = True
+        elif data.get(_VOICE) == _NORMAL:
+            night = False
+        return cls(hold_seconds=clamp_hold(int(hold)), night=night)
+
+    def voice_at(self, local: datetime | None) -> Voice:
+        """The voice to speak in at ``local`` time (``None`` when the device's time is unknown).
+
+        A chosen voice always wins; without a choice, the night voice from 22:00 to 07:00.
+        """
+        if self.night is not None:
+            return Voice(night=self.night)
+        return Voice(night=local is not None and is_night(local))
 
     @property
     def voice(self) -> Voice:
-        return Voice(night=self.night)
+        """The voice when the device's time is unknown."""
+        return self.voice_at(None)
 
 
 def _number(value: Any) -> float | None:
@@ -145,6 +182,10 @@ def step_parts(
         parts.append(routine.intro)
     parts.append(step.say)
     if step.hold is not None:
+        lead_in = routine.lead_in if step.lead_in is None else step.lead_in
+        if lead_in:
+            # Time to find a towel or lie down before the count starts.
+            parts += [content.phrase("lead_in"), Pause(lead_in)]
         seconds = settings.hold_seconds if step.hold == "setting" else int(step.hold)
         for number in range(step.holds):
             if number:
@@ -159,17 +200,24 @@ def step_parts(
 def check_routines_fit(content: Content) -> None:
     """Prove every step fits Alexa's limits at the longest hold, in the slower night voice.
 
+    Each step is checked as it can be said: with the routine's intro (the first step), after
+    "picking up where you left off", and after "this is the first step" (going back from the
+    first); lead-ins, holds, rests and cues included.
     Called when content is loaded, so a step that is too long fails start-up, not a user.
     """
     question = content.answer("routine.next_question").ask or ""
     longest = Settings(hold_seconds=MAX_HOLD_SECONDS, night=True)
     for routine in content.routines.values():
         for index in range(len(routine.steps)):
-            starting = step_parts(content, routine, index, longest, intro=index == 0)
-            resuming = [content.phrase("resume.picking_up"),
-                        *step_parts(content, routine, index, longest, intro=False)]
+            plain = step_parts(content, routine, index, longest, intro=False)
+            said: list[list[Part]] = [
+                step_parts(content, routine, index, longest, intro=index == 0),
+                [content.phrase("resume.picking_up"), *plain],
+            ]
+            if index == 0:
+                said.append([content.answer("routine.at_start").say, *plain])
             try:
-                for parts in (starting, resuming):
+                for parts in said:
                     render([*parts, question], longest.voice)
             except SpeechLimitError as error:
                 raise ContentError(

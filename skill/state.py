@@ -7,21 +7,25 @@ the routine place to the next session. This module is the only one that knows bo
 Session attributes (plain JSON, never SDK objects):
 ``settings``, ``routine`` (a place or ``None`` once cleared), ``offer``, ``context``,
 ``last`` (``{"ssml", "reprompt", "keys"}``: the last response as rendered, for "repeat", and the
-content keys it said), ``disclaimed``.
+content keys it said), ``disclaimed``, ``time_zone`` (the
+device's IANA zone name, ``""`` once a lookup found none: it is asked for once a session).
 
 Stored per user: ``settings``, ``routine``, ``welcomed``. Never anything about health.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
 
+from . import alexa_time
 from .content import Content
 from .conversation import Context, read_context
 from .persistence.interceptors import forget_user, store_available, user_state
 from .routine import Place, Settings
+from .speech import Voice
 
 SETTINGS = "settings"
 ROUTINE = "routine"
@@ -30,6 +34,7 @@ CONTEXT = "context"
 LAST = "last"
 DISCLAIMED = "disclaimed"
 WELCOMED = "welcomed"
+TIME_ZONE = "time_zone"
 
 
 def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
@@ -51,10 +56,17 @@ def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
 class TurnState:
     """Reads and writes one user's state for the request being handled."""
 
-    def __init__(self, handler_input: HandlerInput, content: Content, now: float) -> None:
+    def __init__(
+        self,
+        handler_input: HandlerInput,
+        content: Content,
+        now: float,
+        time_zones: alexa_time.TimeZoneLookup | None = None,
+    ) -> None:
         self.handler_input = handler_input
         self.content = content
         self.now = now
+        self.time_zones = time_zones
         self.session: dict[str, Any] = session_attributes(handler_input)
 
     @property
@@ -78,6 +90,29 @@ class TurnState:
     def settings(self, settings: Settings) -> None:
         self.session[SETTINGS] = settings.to_dict()
         self.stored[SETTINGS] = settings.to_dict()
+
+    @property
+    def voice(self) -> Voice:
+        """The user's chosen voice; without a choice, the night voice at the device's night."""
+        settings = self.settings
+        if settings.night is not None:
+            return settings.voice
+        return settings.voice_at(self.local_time())
+
+    def local_time(self) -> datetime | None:
+        """The device's wall-clock time now, or ``None`` when its time zone is unknown.
+
+        The zone is looked up once a session (only when a voice is needed and none was chosen)
+        and kept in the session, a failed lookup included.
+        """
+        cached = self.session.get(TIME_ZONE)
+        if isinstance(cached, str):
+            return alexa_time.local_time(cached, self.now)
+        if self.time_zones is None:
+            return None
+        name = self.time_zones.fetch(self.handler_input.request_envelope)
+        self.session[TIME_ZONE] = name or ""
+        return alexa_time.local_time(name, self.now)
 
     # --- routine place ----------------------------------------------------------------------
 

@@ -102,7 +102,7 @@ def test_the_route_table_follows_the_intent_contract() -> None:
     for intent, topic in TOPICS.items():
         if topic.slot is not None:
             assert topic.slot in INTENT_SLOTS[intent], f"{intent} has no slot {topic.slot}"
-    assert set(DEFAULT_ROUTINES) == SLOT_TYPE_IDS["MuscleType"]
+    assert SLOT_TYPE_IDS["MuscleType"] <= set(DEFAULT_ROUTINES)
 
 
 def test_an_intent_without_a_route_is_logged_and_answered_as_a_fallback(
@@ -143,7 +143,9 @@ def test_every_muscle_has_an_answer_and_a_routine(content: Content) -> None:
     muscles = _type_ids("MuscleType")
     missing = {i for i in muscles if f"identify.{i}" not in content.answers}
     assert not missing, f"MuscleType ids without identify.<id>: {sorted(missing)}"
-    assert set(DEFAULT_ROUTINES) == muscles
+    assert muscles <= set(DEFAULT_ROUTINES), "MuscleType ids without a routine"
+    unanswered = {i for i in DEFAULT_ROUTINES if f"identify.{i}" not in content.answers}
+    assert not unanswered, f"muscles with a routine but no identify.<id>: {sorted(unanswered)}"
     for routine_id in [*DEFAULT_ROUTINES.values(), SEATED_HAMSTRING]:
         assert routine_id in content.routines
 
@@ -329,5 +331,8 @@ def test_every_hold_sums_to_the_hold_length(content: Content) -> None:
                 seconds = hold if step.hold == "setting" else int(step.hold)
                 parts = step_parts(content, routine, index, Settings(hold), intro=False)
                 pauses = sum(p.seconds for p in parts if isinstance(p, Pause))
-                expected = seconds * step.holds + step.rest * (step.holds - 1) + step.pause
+                lead_in = routine.lead_in if step.lead_in is None else step.lead_in
+                expected = (
+                    seconds * step.holds + step.rest * (step.holds - 1) + step.pause + lead_in
+                )
                 assert pauses == pytest.approx(expected), f"{routine.id}.steps[{index}] at {hold}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import envelopes as E
 import pytest
 from ask_sdk_model import DialogState, RequestEnvelope
 from ask_sdk_model.slu.entityresolution import StatusCode
@@ -20,6 +19,7 @@ from skill.envelope import (
     read_envelope,
     readable_session_attributes,
 )
+from skill.tools import envelopes as E
 
 
 def _read(event: dict[str, Any]) -> RequestEnvelope:

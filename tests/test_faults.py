@@ -68,10 +68,15 @@ def conversation(store: Any) -> E.Conversation:
 
 
 def hold_seconds(response: dict[str, Any]) -> float:
-    """The total pause of a routine step's paced hold, in seconds."""
+    """The total pause of a routine step's paced hold (every pause after "Hold."), in seconds."""
     ssml = E.speech(response)
     assert ssml, response
-    return sum(speech.breaks(ssml))
+    segments = speech.parse(ssml)
+    start = next(
+        index for index, segment in enumerate(segments)
+        if isinstance(segment, speech.Spoken) and segment.text.endswith("Hold.")
+    )
+    return sum(s.seconds for s in segments[start:] if isinstance(s, speech.Pause))
 
 
 def set_up_user(talk: E.Conversation) -> None:

@@ -137,11 +137,15 @@ def make_user(index: int) -> User:
 
 
 def expected_pause(user: User, step: int) -> float:
-    """The pauses of ``step`` of the user's routine with the user's own hold."""
-    definition = CONTENT.routines[user.routine_id].steps[step]
+    """The pauses of ``step`` of the user's routine with the user's own hold (and lead-in)."""
+    routine = CONTENT.routines[user.routine_id]
+    definition = routine.steps[step]
     assert definition.holds == 1, "the load test's routines have one hold per step"
     hold = user.set_hold if definition.hold == "setting" else definition.hold
-    return float(hold or 0) + float(definition.pause or 0)
+    lead_in = 0
+    if definition.hold is not None:
+        lead_in = routine.lead_in if definition.lead_in is None else definition.lead_in
+    return float(hold or 0) + float(definition.pause or 0) + float(lead_in)
 
 
 class Mismatch(AssertionError):

@@ -188,7 +188,7 @@ def test_requirements_are_the_runtime_ones_from_pyproject() -> None:
     names = {
         r.split(">")[0].split("<")[0].split("=")[0].strip().lower() for r in lambda_requirements()
     }
-    assert names == {"ask-sdk-core", "pyyaml", "ask-sdk-dynamodb-persistence-adapter"}
+    assert names == {"ask-sdk-core", "pyyaml", "tzdata", "ask-sdk-dynamodb-persistence-adapter"}
 
 
 def test_pip_installs_wheels_for_the_lambda_platform(tmp_path: Path) -> None:
@@ -399,6 +399,7 @@ def test_zip_holds_the_runtime_dependencies(names: list[str]) -> None:
     tops = {n.split("/", 1)[0] for n in names}
     for package in ("ask_sdk_core", "ask_sdk_model", "ask_sdk_runtime", "ask_sdk_dynamodb", "yaml"):
         assert package in tops
+    assert "tzdata" in tops, "time zones for the night voice: the Lambda runtime has none"
     assert any(n.startswith("_yaml/") or n.startswith("yaml/_yaml") for n in names)
 
 

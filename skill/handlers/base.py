@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ask_sdk_core.handler_input import HandlerInput
 
+from ..alexa_time import TimeZoneLookup
 from ..content import Content
 from ..guide import Guide
 from ..state import TurnState
@@ -20,7 +21,9 @@ class Deps:
     guide: Guide
     #: Seconds since the epoch (``time.time`` outside tests).
     clock: Callable[[], float]
+    #: Finds the device's time zone (for the night voice by default); ``None`` never asks.
+    time_zones: TimeZoneLookup | None = None
 
     def state(self, handler_input: HandlerInput) -> TurnState:
         """The turn state of this request, read at the clock's current time."""
-        return TurnState(handler_input, self.content, self.clock())
+        return TurnState(handler_input, self.content, self.clock(), self.time_zones)

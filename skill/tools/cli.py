@@ -30,12 +30,22 @@ def _device(args: argparse.Namespace) -> LocalDevice:
     from skill.builder import build_lambda_handler
     from skill.persistence.factory import adapter_from_environment
 
+    from .local.device_time import device_time
+
     environ = dict(os.environ)
     if args.db:
         environ["CRAMP_HELPER_DB"] = str(args.db)
         environ.pop("CRAMP_HELPER_DYNAMODB_TABLE", None)
-    handler = build_lambda_handler(adapter_from_environment(environ))
-    return LocalDevice(handler, InteractionModel.load(), user_id=args.user)
+    try:
+        when = device_time(args.now, args.timezone)
+    except ValueError as error:
+        raise SystemExit(f"cramp-helper: {error}") from error
+    handler = build_lambda_handler(
+        adapter_from_environment(environ), clock=when.clock, api_client=when.api_client
+    )
+    return LocalDevice(
+        handler, InteractionModel.load(), user_id=args.user, api_endpoint=when.api_endpoint
+    )
 
 
 def _show(turn: Turn, out: TextIO, *, ssml: bool) -> None:
@@ -205,6 +215,14 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--db", type=Path, help="SQLite file for settings (default: per user)")
         sub.add_argument("--user", default=LOCAL_USER_ID, help="Alexa user id")
         sub.add_argument("--ssml", action="store_true", help="print the SSML Alexa is sent")
+        sub.add_argument(
+            "--now", metavar="TIME",
+            help="the device's clock: ISO time, e.g. 2026-11-29T03:00 or 03:00 (in --timezone)",
+        )
+        sub.add_argument(
+            "--timezone", metavar="ZONE",
+            help="the device's time zone, e.g. Europe/London (default with --now: UTC)",
+        )
 
     say = commands.add_parser("say", help="say one thing, print what Alexa would say")
     say.add_argument("words", nargs="+")

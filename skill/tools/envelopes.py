@@ -157,11 +157,14 @@ def envelope(
     application_id: str = SKILL_ID,
     in_session: bool = True,
     device_id: str = DEVICE_ID,
+    api_endpoint: str = "https://api.amazonalexa.com",
+    api_token: str | None = None,
 ) -> Json:
     """A whole request envelope around ``request_body``.
 
     ``new`` defaults to "no attributes were given"; ``in_session=False`` leaves the session out
-    (as for requests outside a session).
+    (as for requests outside a session). Without ``api_token`` the skill cannot call Alexa's APIs
+    (so tests never reach the internet); with one, ``api_endpoint`` names where it calls.
     """
     application = {"applicationId": application_id}
     user = {"userId": user_id}
@@ -172,12 +175,13 @@ def envelope(
                 "application": application,
                 "user": user,
                 "device": {"deviceId": device_id, "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-                "apiAccessToken": "local-token",
+                "apiEndpoint": api_endpoint,
             }
         },
         "request": request_body,
     }
+    if api_token is not None:
+        body["context"]["System"]["apiAccessToken"] = api_token
     if in_session:
         body["session"] = {
             "new": (attributes is None) if new is None else new,
@@ -266,8 +270,12 @@ class Conversation:
         skill_id: str = SKILL_ID,
         device_id: str = DEVICE_ID,
         at: Callable[[], datetime | None] = lambda: None,
+        api_endpoint: str = "https://api.amazonalexa.com",
+        api_token: str | None = None,
     ) -> None:
         self.send = send
+        self.api_endpoint = api_endpoint
+        self.api_token = api_token
         self.user_id = user_id
         self.locale = locale
         self.skill_id = skill_id
@@ -295,6 +303,8 @@ class Conversation:
             session_id=self.session_id,
             application_id=self.skill_id,
             device_id=self.device_id,
+            api_endpoint=self.api_endpoint,
+            api_token=self.api_token,
         )
 
     def turn(self, request_body: Json) -> Json:

@@ -26,6 +26,8 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 #: Who the simulator is to the skill: one local user on one local device.
 LOCAL_USER_ID = "amzn1.ask.account.LOCAL"
 LOCAL_DEVICE_ID = "amzn1.ask.device.LOCAL"
+#: The access token the local device's requests carry, for a local stand-in of Alexa's APIs.
+LOCAL_API_TOKEN = "local-token"
 
 
 def slot_specs(match: IntentMatch, skill_id: str) -> dict[str, envelopes.SlotSpec]:
@@ -88,8 +90,11 @@ class LocalDevice:
         user_id: str = LOCAL_USER_ID,
         skill_id: str = envelopes.SKILL_ID,
         locale: str = "en-US",
+        api_endpoint: str | None = None,
     ) -> None:
         self.handler = handler
+        #: Where the device's requests say Alexa's APIs are (a local stand-in, or Alexa's).
+        self.api_endpoint = api_endpoint or "https://api.amazonalexa.com"
         self.model = model
         self.skill_id = skill_id
         self.locale = locale
@@ -99,6 +104,8 @@ class LocalDevice:
             locale=locale,
             skill_id=skill_id,
             device_id=LOCAL_DEVICE_ID,
+            api_endpoint=self.api_endpoint,
+            api_token=LOCAL_API_TOKEN,
         )
 
     @property
