@@ -73,8 +73,8 @@ def test_text_is_folded_onto_one_line(content: Content) -> None:
 
 
 def test_reprompt_defaults_to_the_question(content: Content) -> None:
-    heat = content.answer("heat")
-    assert heat.ask and heat.reprompt == heat.ask
+    massage = content.answer("massage")
+    assert massage.ask and massage.reprompt == massage.ask
 
 
 def test_content_cannot_be_changed(content: Content) -> None:
