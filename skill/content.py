@@ -551,15 +551,15 @@ def check_examples(content: Content, where: Mapping[str, str]) -> None:
     """No question gives a medicine's name in its example words.
 
     A question follows an answer, often about that very medicine ("For example, can Lipitor cause
-    cramps?" right after Lipitor), so example wordings in ``ask``, ``reprompt`` and the ``.ask`` /
-    ``.reprompt`` phrases use no medicine's name.
+    cramps?" right after Lipitor), so example wordings in answers (``say``, ``ask``,
+    ``reprompt``) and in the ``.ask`` / ``.reprompt`` phrases use no medicine's name.
     """
     names = {m.name.lower() for m in medicines.every_medicine(content)}
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
     questions = [
         (where.get(f"answer-file:{key}", "answers"), key, name, text)
         for key, answer in content.answers.items()
-        for name, text in (("ask", answer.ask), ("reprompt", answer.reprompt))
+        for name, text in (("say", answer.say), ("ask", answer.ask), ("reprompt", answer.reprompt))
     ]
     questions += [
         (where.get(f"phrase:{key}", "phrases"), key, "phrase", text)

@@ -215,6 +215,9 @@ def test_a_question_never_suggests_a_medicine_by_name(tmp_path: Path) -> None:
         "prompts.yaml: ask_medicine: `ask` offers 'lipitor' as an example; "
         "it may be what was just asked"
     )
+    say = "Sorry, I didn't catch that. You can say, can Lasix cause cramps?"
+    root = broken(tmp_path / "say", "prompts.yaml", _set("prompts", "fallback", "say", say))
+    assert load_error(root).startswith("prompts.yaml: fallback: `say` offers 'lasix'")
 
 
 def test_the_rest_of_a_list_is_offered(content: Content) -> None:
