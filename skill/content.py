@@ -389,10 +389,9 @@ class _Checker:
 
 
 def _medicine_file(where: Mapping[str, str]) -> str:
-    return next(
-        (file for slot, file in where.items() if slot.startswith("medicine-answers-file:")),
-        next((f for s, f in where.items() if s.startswith("medication-file:")), "medications"),
-    )
+    """The file that holds the medicine phrasing (for error messages)."""
+    prefixes = ("medicine-answers-file:", "medication-file:")
+    return next((file for slot, file in where.items() if slot.startswith(prefixes)), "medications")
 
 
 def finish_medicines(
