@@ -2,6 +2,12 @@
 
 Content is read once, when the skill is built, and checked thoroughly then: a broken file stops
 start-up with an error naming the file and the key, instead of surprising a user at 3 a.m.
+
+Beyond its shape, the content is checked for what a listener can take in at night: at most
+:data:`MAX_ANSWER_WORDS` words before the follow-up question, lists of at most
+:data:`MAX_LIST_ITEMS` parts a sentence (:func:`list_lengths`), no :data:`BANNED_PHRASES`, no
+medicine's name in a question's example words, and medicine answers that fit the question
+asked (:func:`check_medicine_answers`; the phrasing itself is in :mod:`skill.medicines`).
 """
 
 from __future__ import annotations
@@ -11,13 +17,14 @@ import os
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import yaml
 
+from . import medicines
 from .conversation import ROUTINE_TARGET, Context, read_context
 
 log = logging.getLogger(__name__)
@@ -25,8 +32,12 @@ log = logging.getLogger(__name__)
 DEFAULT_LOCALE = "en-US"
 CONTENT_DIR_ENV = "CRAMP_HELPER_CONTENT"
 
-#: An answer's words, not counting its follow-up question.
-MAX_ANSWER_WORDS = 75
+#: An answer's words before its follow-up question: about 20 seconds of speech.
+MAX_ANSWER_WORDS = 50
+#: The most parts a spoken list may have (see :func:`list_lengths`); offer the rest after.
+MAX_LIST_ITEMS = 4
+#: Words no answer may say: they mean nothing to a listener.
+BANNED_PHRASES: tuple[str, ...] = ("the guide",)
 MIN_HOLD_SECONDS = 10
 MAX_HOLD_SECONDS = 60
 DEFAULT_HOLD_SECONDS = 30
@@ -70,11 +81,25 @@ class Answer:
 
 @dataclass(frozen=True)
 class Medication:
+    """A medicine or class of medicines: facts only. Phrasing is in ``medicine_answers``."""
+
     id: str
     name: str
+    #: The answer to "can it cause cramps?" (see :mod:`skill.medicines` for the other kinds).
     say: str
-    #: Add "don't stop a prescribed medicine without talking to your doctor or pharmacist".
+    #: A prescription to keep taking: add "don't stop a prescribed medicine without talking to
+    #: your doctor or pharmacist".
     stop_warning: bool
+    #: Which phrasing answers it (a ``medicine_answers`` group).
+    group: str = ""
+    #: What it is, as a sentence ("Lasix, also called furosemide, is a diuretic, or water pill.").
+    what: str = ""
+    #: What links it to cramps, as a sentence; empty when nothing does.
+    link: str = ""
+    #: Spoken as a plural ("statins"), so the answers say "they are".
+    plural: bool = False
+    #: Other names answered the same way (brands, generics), each with its own facts.
+    also: Mapping[str, Medication] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -109,6 +134,10 @@ class Content:
     phrases: Mapping[str, str]
     medications: Mapping[str, Medication]
     routines: Mapping[str, Routine]
+    #: Medicine phrasing: group -> kind of question -> template (see :mod:`skill.medicines`).
+    medicine_answers: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def answer(self, key: str) -> Answer:
         try:
@@ -166,6 +195,7 @@ class _Checker:
         self.phrases: dict[str, str] = {}
         self.medications: dict[str, Medication] = {}
         self.routines: dict[str, Routine] = {}
+        self.medicine_answers: dict[str, Mapping[str, str]] = {}
         self.where: dict[str, str] = {}
 
     def fail(self, file: str, key: str, problem: str) -> ContentError:
@@ -259,21 +289,60 @@ class _Checker:
 
     def _load_medications(self, file: str, key: str, value: Any) -> None:
         self._claim(file, "medication", key)
+        entry = self._medicine(file, key, value, parent=None)
+        raw_also = self.mapping(file, key, value.get("also", {}))
+        also = {}
+        for other, raw in raw_also.items():
+            if not isinstance(other, str):
+                raise self.fail(file, f"{key}.also", "keys must be text")
+            self._claim(file, "medication", other)
+            also[other] = self._medicine(file, f"{key}.also.{other}", raw, parent=entry)
+        self.medications[key] = replace(entry, also=MappingProxyType(also))
+        self.where[f"medication-file:{key}"] = file
+
+    def _medicine(
+        self, file: str, key: str, value: Any, *, parent: Medication | None
+    ) -> Medication:
+        """One medicine's facts; an ``also`` name inherits its parent's unless it gives its own."""
         entry = self.mapping(file, key, value)
-        if extra := set(entry) - {"name", "say", "stop_warning"}:
+        allowed = {"name", "group", "what", "link", "plural", "prescription"}
+        if parent is None:
+            allowed.add("also")
+        if extra := set(entry) - allowed:
             raise self.fail(file, key, f"unknown field(s) {sorted(extra)}")
-        say = self.text(file, key, entry.get("say"), field="say")
-        if word_count(say) > MAX_ANSWER_WORDS:
-            raise self.fail(file, key, f"`say` is over {MAX_ANSWER_WORDS} words")
-        stop_warning = entry.get("stop_warning")
-        if not isinstance(stop_warning, bool):
-            raise self.fail(file, key, "`stop_warning` must be true or false")
-        self.medications[key] = Medication(
-            id=key,
+        flags: dict[str, bool] = {}
+        for name in ("prescription", "plural"):
+            default = False if parent is None or name == "plural" else parent.stop_warning
+            flag = entry.get(name, None if name == "prescription" and parent is None else default)
+            if not isinstance(flag, bool):
+                raise self.fail(file, key, f"`{name}` must be true or false")
+            flags[name] = flag
+        group = entry.get("group", parent.group if parent else None)
+        link = entry.get("link", parent.link if parent else None)
+        return Medication(
+            id=key.rsplit(".", 1)[-1],
             name=self.text(file, key, entry.get("name"), field="name"),
-            say=say,
-            stop_warning=stop_warning,
+            say="",  # rendered once the phrasing is loaded (see finish_medicines)
+            stop_warning=flags["prescription"],
+            group=self.text(file, key, group, field="group"),
+            what=self.text(file, key, entry.get("what"), field="what"),
+            link=self.text(file, key, link, field="link", optional=True),
+            plural=flags["plural"],
         )
+
+    def _load_medicine_answers(self, file: str, key: str, value: Any) -> None:
+        self._claim(file, "medicine_answers", key)
+        entry = self.mapping(file, key, value)
+        allowed = {*medicines.KINDS, medicines.BASE_FIELD}
+        if extra := set(entry) - allowed:
+            raise self.fail(file, key, f"unknown field(s) {sorted(extra)}")
+        templates: dict[str, str] = {}
+        for kind, text in entry.items():
+            if not isinstance(text, str):
+                raise self.fail(file, f"{key}.{kind}", "must be text")
+            templates[kind] = " ".join(text.split())
+        self.medicine_answers[key] = MappingProxyType(templates)
+        self.where[f"medicine-answers-file:{key}"] = file
 
     def _load_routines(self, file: str, key: str, value: Any) -> None:
         self._claim(file, "routine", key)
@@ -349,6 +418,196 @@ class _Checker:
                 raise self.fail(file, key, f"`if_yes` names an unknown answer {target!r}")
 
 
+# --- Medicines: phrasing by kind of question ----------------------------------------------------
+
+
+def _medicine_file(where: Mapping[str, str]) -> str:
+    """The file that holds the medicine phrasing (for error messages)."""
+    prefixes = ("medicine-answers-file:", "medication-file:")
+    return next((file for slot, file in where.items() if slot.startswith(prefixes)), "medications")
+
+
+def finish_medicines(
+    medications: Mapping[str, Medication],
+    phrasing: Mapping[str, Mapping[str, str]],
+    where: Mapping[str, str],
+) -> dict[str, Medication]:
+    """Check each group's phrasing and render every medicine's "can it cause cramps?" answer.
+
+    Raises :class:`ContentError` naming the file and the group or medicine.
+    """
+    file = _medicine_file(where)
+    for group, templates in phrasing.items():
+        base = templates.get(medicines.BASE_FIELD)
+        if base is not None and base not in phrasing:
+            raise ContentError(f"{file}: {group}: `base` names an unknown group {base!r}")
+        for kind, text in templates.items():
+            if kind == medicines.BASE_FIELD:
+                continue
+            try:
+                names = {n for _, n, _, _ in string.Formatter().parse(text) if n is not None}
+            except ValueError as error:
+                raise ContentError(
+                    f"{file}: {group}.{kind}: not a valid template: {error}"
+                ) from None
+            if unknown := names - medicines.TEMPLATE_FIELDS:
+                raise ContentError(
+                    f"{file}: {group}.{kind}: unknown placeholder(s) {sorted(unknown)}"
+                )
+    finished: dict[str, Medication] = {}
+    for key, entry in medications.items():
+        also = {other: _rendered(file, f"{key}.also.{other}", medicine, phrasing)
+                for other, medicine in entry.also.items()}
+        finished[key] = replace(
+            _rendered(file, key, entry, phrasing), also=MappingProxyType(also)
+        )
+    return finished
+
+
+def _rendered(
+    file: str, key: str, medicine: Medication, phrasing: Mapping[str, Mapping[str, str]]
+) -> Medication:
+    if medicine.group not in phrasing:
+        raise ContentError(f"{file}: {key}: `group` {medicine.group!r} has no medicine_answers")
+    for kind in medicines.KINDS:
+        try:
+            medicines.template(phrasing, medicine.group, kind)
+        except KeyError:
+            raise ContentError(
+                f"{file}: {medicine.group}: no `{kind}` answer (needed by {key})"
+            ) from None
+    say = medicines.render(medicines.template(phrasing, medicine.group, medicines.CAUSE), medicine)
+    return replace(medicine, say=say)
+
+
+_YES_NO = re.compile(r"^\W*(yes|no|yeah|nope)\b", re.IGNORECASE)
+
+
+def check_medicine_answers(content: Content, where: Mapping[str, str]) -> None:
+    """Every medicine answers every kind of question within the limits and safely.
+
+    For each medicine (and ``also`` name) and each kind: at most :data:`MAX_ANSWER_WORDS` words
+    counting the "don't stop" phrase the caller adds; short lists; no banned phrase; an opening
+    "yes" or "no" only to "can it cause cramps?" and only where something links it to cramps;
+    "should I stop it?" always, and "I take it" for a prescription, says not to stop it without
+    talking to a doctor or pharmacist.
+    """
+    file = _medicine_file(where)
+    dont_stop = content.phrases.get("dont_stop", "")
+    for medicine in medicines.every_medicine(content):
+        for kind in medicines.KINDS:
+            answer = medicines.answer_for(content, medicine.id, kind)
+            name = f"{medicine.group}.{kind} for {medicine.id}"
+            spoken = f"{answer.say} {dont_stop}" if answer.stop_warning else answer.say
+            if word_count(spoken) > MAX_ANSWER_WORDS:
+                raise ContentError(
+                    f"{file}: {name}: {word_count(spoken)} words, over {MAX_ANSWER_WORDS}"
+                    + (" with the don't-stop phrase" if answer.stop_warning else "")
+                )
+            _check_spoken(file, name, "answer", answer.say)
+            if _YES_NO.match(answer.say) and not (kind == medicines.CAUSE and medicine.link):
+                raise ContentError(
+                    f"{file}: {name}: opens with yes or no, but does not answer "
+                    "\"can it cause cramps?\" for a medicine linked to cramps"
+                )
+            needs_dont_stop = kind == medicines.STOP or (
+                kind == medicines.TAKING and medicine.stop_warning
+            )
+            if needs_dont_stop and medicines.DONT_STOP_WORDS not in answer.say.lower():
+                raise ContentError(
+                    f"{file}: {name}: must say not to stop it "
+                    f"\"{medicines.DONT_STOP_WORDS}\""
+                )
+
+
+# --- What a listener can hold in mind ------------------------------------------------------------
+
+_CLAUSE_END = re.compile(r"[.;:!?]+(?:\s+|$)|\s+-\s+")
+_JOINED = re.compile(r"\b(and|or)\b")
+
+
+def list_lengths(text: str) -> list[int]:
+    """How many parts each clause of ``text`` lists.
+
+    A clause ends at ``. ; : ! ?`` or a spaced dash; its parts are what commas separate, and a
+    last part that joins two things with "and" or "or" without a comma ("d and e") counts as two.
+    So "Bananas, oranges and milk" lists three, "a, b, c, or d" four. A clause without a comma
+    lists one thing.
+    """
+    lengths = []
+    for clause in _CLAUSE_END.split(text):
+        parts = [part.strip().lower() for part in clause.split(",") if part.strip()]
+        count = len(parts)
+        if count >= 2 and not parts[-1].startswith(("and ", "or ")) and _JOINED.search(parts[-1]):
+            count += 1
+        lengths.append(count)
+    return lengths
+
+
+def _check_spoken(file: str, key: str, field_name: str, text: str) -> None:
+    if not text:
+        return
+    longest = max(list_lengths(text))
+    if longest > MAX_LIST_ITEMS:
+        raise ContentError(
+            f"{file}: {key}: `{field_name}` lists {longest} things; at most {MAX_LIST_ITEMS} "
+            "(offer the others with a question)"
+        )
+    lowered = text.lower()
+    for phrase in BANNED_PHRASES:
+        if phrase in lowered:
+            raise ContentError(f"{file}: {key}: `{field_name}` says {phrase!r}")
+
+
+def check_spoken_limits(content: Content, where: Mapping[str, str]) -> None:
+    """Answers list at most :data:`MAX_LIST_ITEMS` things a sentence and say no banned phrase."""
+    for key, answer in content.answers.items():
+        file = where.get(f"answer-file:{key}", "answers")
+        _check_spoken(file, key, "say", answer.say)
+        for name, text in (("ask", answer.ask), ("reprompt", answer.reprompt)):
+            for phrase in BANNED_PHRASES:
+                if text and phrase in text.lower():
+                    raise ContentError(f"{file}: {key}: `{name}` says {phrase!r}")
+    for key, text in content.phrases.items():
+        file = where.get(f"phrase:{key}", "phrases")
+        for phrase in BANNED_PHRASES:
+            if phrase in text.lower():
+                raise ContentError(f"{file}: {key}: says {phrase!r}")
+
+
+#: How a question gives example words to say ("For example, ...", "Say ...", "like, ...").
+_EXAMPLE = re.compile(r"\b(for example|say|saying|like,)", re.IGNORECASE)
+
+
+def check_examples(content: Content, where: Mapping[str, str]) -> None:
+    """No question gives a medicine's name in its example words.
+
+    A question follows an answer, often about that very medicine ("For example, can Lipitor cause
+    cramps?" right after Lipitor), so example wordings in answers (``say``, ``ask``,
+    ``reprompt``) and in the ``.ask`` / ``.reprompt`` phrases use no medicine's name.
+    """
+    names = {m.name.lower() for m in medicines.every_medicine(content)}
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names)) + r")\b")
+    questions = [
+        (where.get(f"answer-file:{key}", "answers"), key, name, text)
+        for key, answer in content.answers.items()
+        for name, text in (("say", answer.say), ("ask", answer.ask), ("reprompt", answer.reprompt))
+    ]
+    questions += [
+        (where.get(f"phrase:{key}", "phrases"), key, "phrase", text)
+        for key, text in content.phrases.items()
+        if key.endswith((".ask", ".reprompt"))
+    ]
+    for file, key, name, text in questions:
+        if not text or not names or not _EXAMPLE.search(text):
+            continue
+        if found := pattern.search(text.lower()):
+            raise ContentError(
+                f"{file}: {key}: `{name}` offers {found.group(1)!r} as an example; "
+                "it may be what was just asked"
+            )
+
+
 def locale_folder(root: Path, locale: str) -> Path:
     """The folder for ``locale``, falling back to the same language, then to en-US."""
     candidates = [locale, locale.split("-")[0]]
@@ -371,11 +630,17 @@ def load_content(root: Path | None = None, locale: str = DEFAULT_LOCALE) -> Cont
     checker = _Checker(folder)
     checker.load()
     checker.check_links()
+    medications = finish_medicines(checker.medications, checker.medicine_answers, checker.where)
     log.debug("loaded %d answers from %s", len(checker.answers), folder)
-    return Content(
+    content = Content(
         locale=folder.name,
         answers=MappingProxyType(checker.answers),
         phrases=MappingProxyType(checker.phrases),
-        medications=MappingProxyType(checker.medications),
+        medications=MappingProxyType(medications),
         routines=MappingProxyType(checker.routines),
+        medicine_answers=MappingProxyType(checker.medicine_answers),
     )
+    check_spoken_limits(content, checker.where)
+    check_medicine_answers(content, checker.where)
+    check_examples(content, checker.where)
+    return content

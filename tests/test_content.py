@@ -16,9 +16,11 @@ import yaml
 from skill.content import (
     CONTENT_DIR_ENV,
     MAX_ANSWER_WORDS,
+    MAX_LIST_ITEMS,
     Content,
     ContentError,
     default_content_root,
+    list_lengths,
     load_content,
     word_count,
 )
@@ -74,8 +76,8 @@ def test_text_is_folded_onto_one_line(content: Content) -> None:
 
 
 def test_reprompt_defaults_to_the_question(content: Content) -> None:
-    heat = content.answer("heat")
-    assert heat.ask and heat.reprompt == heat.ask
+    massage = content.answer("massage")
+    assert massage.ask and massage.reprompt == massage.ask
 
 
 def test_content_cannot_be_changed(content: Content) -> None:
@@ -143,13 +145,89 @@ def test_unknown_field(tmp_path: Path) -> None:
 
 
 def test_too_many_words(tmp_path: Path) -> None:
-    root = broken(tmp_path, "answers.yaml", _set("answers", "massage", "say", "rub " * 76))
-    assert load_error(root) == "answers.yaml: massage: `say` is over 75 words"
+    too_long = "rub " * (MAX_ANSWER_WORDS + 1)
+    root = broken(tmp_path, "answers.yaml", _set("answers", "massage", "say", too_long))
+    assert load_error(root) == "answers.yaml: massage: `say` is over 50 words"
 
 
-def test_too_many_words_in_a_medication(tmp_path: Path) -> None:
-    root = broken(tmp_path, "medications.yaml", _set("medications", "lasix", "say", "x " * 80))
-    assert load_error(root) == "medications.yaml: lasix: `say` is over 75 words"
+def test_too_many_words_in_a_medicine_answer(tmp_path: Path) -> None:
+    """Long facts make every answer about that medicine too long; the error names one."""
+    what = "Lasix " + "really " * 40 + "is a water pill."
+    root = broken(tmp_path, "medications.yaml", _set("medications", "lasix", "what", what))
+    message = load_error(root)
+    assert message.startswith("medications.yaml: linked.cause for lasix: ")
+    assert "over 50" in message
+
+
+def test_the_dont_stop_phrase_counts_towards_the_limit(tmp_path: Path) -> None:
+    """"Should I take Lasix?" is said with the don't-stop phrase: together, 50 words at most."""
+    link = "Diuretics " + "very " * 12 + "often make you more prone to thigh cramps."
+    root = broken(tmp_path, "medications.yaml", _set("medications", "lasix", "link", link))
+    assert "with the don't-stop phrase" in load_error(root)
+
+
+# --- What a listener can hold in mind ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "longest"),
+    [
+        ("Bananas and oranges give you potassium.", 1),
+        ("Brown rice, almonds and avocados give you magnesium.", 3),
+        ("Say next, repeat, go back, or pause.", 4),
+        ("Pregnancy, alcoholism, dehydration, Parkinson's disease, or diabetes.", 5),
+        ("Eat this: rice, almonds, avocados, beans and nuts. Then sleep.", 5),
+        ("Statins for cholesterol, such as Crestor and Lipitor, may cause cramps.", 3),
+    ],
+)
+def test_how_lists_are_counted(text: str, longest: int) -> None:
+    assert max(list_lengths(text)) == longest
+
+
+def test_shipped_lists_are_short(content: Content) -> None:
+    for key, answer in content.answers.items():
+        assert max(list_lengths(answer.say), default=0) <= MAX_LIST_ITEMS, key
+
+
+def test_a_long_list_is_refused(tmp_path: Path) -> None:
+    causes = (
+        "Cramps come from overwork, fatigue, dehydration, low magnesium, or a pinched nerve."
+    )
+    root = broken(tmp_path, "answers.yaml", _set("answers", "causes", "say", causes))
+    assert load_error(root) == (
+        "answers.yaml: causes: `say` lists 5 things; at most 4 (offer the others with a question)"
+    )
+
+
+def test_the_guide_is_never_mentioned(tmp_path: Path) -> None:
+    say = "The guide says heat helps."
+    root = broken(tmp_path, "answers.yaml", _set("answers", "heat", "say", say))
+    assert load_error(root) == "answers.yaml: heat: `say` says 'the guide'"
+    ask = "Would you like to hear what the guide says about massage?"
+    root = broken(tmp_path / "ask", "answers.yaml", _set("answers", "heat", "ask", ask))
+    assert load_error(root) == "answers.yaml: heat: `ask` says 'the guide'"
+
+
+def test_a_question_never_suggests_a_medicine_by_name(tmp_path: Path) -> None:
+    """"For example, can Lipitor cause cramps?" may come right after a question about Lipitor."""
+    ask = "Which medicine? For example, can Lipitor cause cramps?"
+    root = broken(tmp_path, "prompts.yaml", _set("prompts", "ask_medicine", "ask", ask))
+    assert load_error(root) == (
+        "prompts.yaml: ask_medicine: `ask` offers 'lipitor' as an example; "
+        "it may be what was just asked"
+    )
+    say = "Sorry, I didn't catch that. You can say, can Lasix cause cramps?"
+    root = broken(tmp_path / "say", "prompts.yaml", _set("prompts", "fallback", "say", say))
+    assert load_error(root).startswith("prompts.yaml: fallback: `say` offers 'lasix'")
+
+
+def test_the_rest_of_a_list_is_offered(content: Content) -> None:
+    """Where a list goes on after four, "yes" to "Want the others?" says the rest."""
+    offering = [a for a in content.answers.values() if a.ask == "Want the others?"]
+    assert len(offering) >= 4
+    for answer in offering:
+        assert answer.yes == f"{answer.key}.more", answer.key
+        assert content.answer(f"{answer.key}.more").say
 
 
 def test_unknown_placeholder(tmp_path: Path) -> None:
@@ -210,12 +288,80 @@ def test_a_key_defined_twice(tmp_path: Path) -> None:
     assert load_error(root) == "prompts.yaml: help: already defined in answers.yaml"
 
 
-def test_medication_without_stop_warning(tmp_path: Path) -> None:
+def test_medication_without_prescription(tmp_path: Path) -> None:
     def edit(data: dict[str, Any]) -> None:
-        del data["medications"]["aricept"]["stop_warning"]
+        del data["medications"]["aricept"]["prescription"]
 
     root = broken(tmp_path, "medications.yaml", edit)
-    assert load_error(root) == "medications.yaml: aricept: `stop_warning` must be true or false"
+    assert load_error(root) == "medications.yaml: aricept: `prescription` must be true or false"
+
+
+def _phrasing(group: str, kind: str, text: str | None) -> Edit:
+    def edit(data: dict[str, Any]) -> None:
+        if text is None:
+            del data["medicine_answers"][group][kind]
+        else:
+            data["medicine_answers"][group][kind] = text
+
+    return edit
+
+
+def test_only_can_it_cause_cramps_opens_with_yes(tmp_path: Path) -> None:
+    """"Should I stop Lasix?" answered "Yes. ..." is the failure this check exists for."""
+    root = broken(tmp_path, "medications.yaml", _phrasing("linked", "stop", "Yes. {link}"))
+    message = load_error(root)
+    assert message.startswith("medications.yaml: linked.stop for lasix: opens with yes or no")
+
+
+def test_no_yes_where_nothing_links_a_medicine_to_cramps(tmp_path: Path) -> None:
+    root = broken(tmp_path, "medications.yaml", _phrasing("relief", "cause", "Yes. {what}"))
+    assert load_error(root).startswith(
+        "medications.yaml: relief.cause for nsaids: opens with yes or no"
+    )
+
+
+def test_should_i_stop_always_says_talk_to_your_doctor(tmp_path: Path) -> None:
+    root = broken(tmp_path, "medications.yaml", _phrasing("linked", "stop", "Ask later. {link}"))
+    assert load_error(root) == (
+        "medications.yaml: linked.stop for lasix: must say not to stop it "
+        '"without talking to your doctor or pharmacist"'
+    )
+
+
+def test_i_take_a_prescription_says_do_not_stop_it(tmp_path: Path) -> None:
+    root = broken(tmp_path, "medications.yaml", _phrasing("linked", "taking", "{link}"))
+    assert load_error(root).startswith(
+        "medications.yaml: linked.taking for lasix: must say not to stop it"
+    )
+
+
+def test_every_kind_of_question_needs_an_answer(tmp_path: Path) -> None:
+    root = broken(tmp_path, "medications.yaml", _phrasing("relaxant", "helps", None))
+    assert load_error(root) == (
+        "medications.yaml: relaxant: no `helps` answer (needed by flexeril)"
+    )
+
+
+def test_medicine_phrasing_placeholders(tmp_path: Path) -> None:
+    root = broken(tmp_path, "medications.yaml", _phrasing("linked", "safe", "{dose} {name}"))
+    assert load_error(root) == (
+        "medications.yaml: linked.safe: unknown placeholder(s) ['dose']"
+    )
+
+
+def test_medicine_group_must_exist(tmp_path: Path) -> None:
+    root = broken(tmp_path, "medications.yaml", _set("medications", "lasix", "group", "pills"))
+    assert load_error(root) == (
+        "medications.yaml: lasix: `group` 'pills' has no medicine_answers"
+    )
+
+
+def test_a_medicine_name_is_claimed_once(tmp_path: Path) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["medications"]["quinine"]["also"]["lipitor"] = {"name": "x", "what": "X is x."}
+
+    root = broken(tmp_path, "medications.yaml", edit)
+    assert load_error(root) == "medications.yaml: lipitor: already defined in medications.yaml"
 
 
 def _step(routine: str, index: int, **fields: Any) -> Edit:
