@@ -5,6 +5,7 @@
     cramp-helper chat --replay conversation.json
     cramp-helper serve --port 8000
     cramp-helper package
+    cramp-helper model
 """
 
 from __future__ import annotations
@@ -196,6 +197,27 @@ def run_skill_package(
     return 1 if problems else 0
 
 
+def run_model(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    from .model_build import ModelSourceError, write_model
+
+    try:
+        report = write_model(check=args.check)
+    except ModelSourceError as error:
+        err.write(f"cramp-helper: model: {error}\n")
+        return 2
+    if report.checked_only and report.changed:
+        err.write(
+            f"cramp-helper: {report.path} differs from its templates: run `cramp-helper model`\n"
+        )
+        return 1
+    state = "rewritten" if report.changed else "already current"
+    out.write(f"{report.path}: {report.samples} samples, {state}\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="cramp-helper", description=__doc__.split("\n\n")[0])
     main.add_argument("-v", "--verbose", action="store_true", help="show the skill's logs")
@@ -237,6 +259,12 @@ def parser() -> argparse.ArgumentParser:
     )
     skill_package.add_argument("--check", action="store_true", help="only check, write nothing")
     skill_package.set_defaults(run=run_skill_package)
+
+    model = commands.add_parser(
+        "model", help="build interaction_model/en-US.json (and skill-package/) from the templates"
+    )
+    model.add_argument("--check", action="store_true", help="only check, write nothing")
+    model.set_defaults(run=run_model)
     return main
 
 
