@@ -36,10 +36,12 @@ def _device(args: argparse.Namespace) -> LocalDevice:
         environ["CRAMP_HELPER_DB"] = str(args.db)
         environ.pop("CRAMP_HELPER_DYNAMODB_TABLE", None)
     handler = build_lambda_handler(adapter_from_environment(environ))
-    return LocalDevice(handler, InteractionModel.load(), user_id=args.user)
+    return LocalDevice(handler, InteractionModel.load(), user_id=args.user, strict=args.strict)
 
 
 def _show(turn: Turn, out: TextIO, *, ssml: bool) -> None:
+    if turn.approximate:
+        out.write(f"  [approximate: {turn.approximate}]\n")
     if turn.intent:
         out.write(f"  [{turn.intent}]\n")
     spoken = turn.ssml if ssml else turn.text
@@ -227,6 +229,11 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--db", type=Path, help="SQLite file for settings (default: per user)")
         sub.add_argument("--user", default="amzn1.ask.account.LOCAL", help="Alexa user id")
         sub.add_argument("--ssml", action="store_true", help="print the SSML Alexa is sent")
+        sub.add_argument(
+            "--strict",
+            action="store_true",
+            help="exact sample matches only (no approximate match for words near a sample)",
+        )
 
     say = commands.add_parser("say", help="say one thing, print what Alexa would say")
     say.add_argument("words", nargs="+")

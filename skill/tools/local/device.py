@@ -4,6 +4,10 @@ Words go through the interaction model (:mod:`skill.tools.local.model`) into the
 sends, then through the same Lambda handler function that runs in AWS. The device opens a session
 for "open cramp helper", runs one-shot requests for "ask cramp helper ...", carries session
 attributes from each response into the next request, and closes the session when the skill does.
+
+Words no sample fits exactly go, unless the device is ``strict``, to the approximate match
+(:mod:`skill.tools.local.approximate`), standing in for Alexa's statistical NLU; the turn records
+the nearest sample it used.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from skill.speech import readable
 
 from . import envelopes
+from .approximate import ApproximateMatcher, approximate_matcher
 from .model import IntentMatch, InteractionModel, normalize
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -34,6 +39,8 @@ class Turn:
     intent: str | None
     request: dict[str, Any]
     response: dict[str, Any]
+    #: The nearest sample, when the words were understood only by the approximate match.
+    approximate: str | None = None
 
     @property
     def ssml(self) -> str | None:
@@ -67,6 +74,7 @@ class LocalDevice:
         user_id: str = envelopes.LOCAL_USER_ID,
         skill_id: str = envelopes.LOCAL_SKILL_ID,
         locale: str = "en-US",
+        strict: bool = False,
     ) -> None:
         self.handler = handler
         self.model = model
@@ -76,6 +84,9 @@ class LocalDevice:
         self.session_id: str | None = None
         self.attributes: dict[str, Any] = {}
         self.invocation = normalize(model.invocation_name)
+        #: Exact sample matches only (no approximate match), as the model's coverage tests use.
+        self.strict = strict
+        self._approximate: ApproximateMatcher | None = None
 
     @property
     def in_session(self) -> bool:
@@ -92,26 +103,49 @@ class LocalDevice:
         if asked and asked.group("rest").startswith(self.invocation + " "):
             self.end_session("USER_INITIATED")
             rest = asked.group("rest")[len(self.invocation) :].strip()
-            return self._intent(words, self._match_one_shot(rest))
-        return self._intent(words, self.model.match(text) or self.model.fallback())
+            return self._understand(words, self._one_shot_forms(rest))
+        return self._understand(words, [text])
 
-    def _match_one_shot(self, rest: str) -> IntentMatch:
-        """Match the request after the invocation name, with or without a connecting word
-        ("ask cramp helper *for* longer holds"), whichever reads better."""
-        candidates = [self.model.match_scored(rest)]
+    @staticmethod
+    def _one_shot_forms(rest: str) -> list[str]:
+        """The request after the invocation name, and without its connecting word ("ask cramp
+        helper *for* longer holds"), when it has one."""
+        forms = [rest]
         first, _, remainder = rest.partition(" ")
         if first in _CONNECTORS and remainder:
-            candidates.append(self.model.match_scored(remainder))
-        found = [candidate for candidate in candidates if candidate is not None]
-        if not found:
-            return self.model.fallback()
-        return max(found, key=lambda candidate: candidate[0][0])[1]
+            forms.append(remainder)
+        return forms
 
-    def _intent(self, words: str, match: IntentMatch) -> Turn:
+    def _understand(self, words: str, forms: list[str]) -> Turn:
+        """The best exact match among ``forms``; failing that, the approximate one; failing
+        that, FallbackIntent."""
+        found = [scored for scored in map(self.model.match_scored, forms) if scored is not None]
+        if found:
+            return self._intent(words, max(found, key=lambda scored: scored[0][0])[1])
+        if not self.strict:
+            matcher = self._approximate_matcher()
+            nearest = [hit for hit in map(matcher.match, forms) if hit] if matcher else []
+            if nearest:
+                best = max(nearest, key=lambda hit: hit.score)
+                return self._intent(words, best.match, approximate=best.sample)
+        return self._intent(words, self.model.fallback())
+
+    def _approximate_matcher(self) -> ApproximateMatcher | None:
+        if self._approximate is None:
+            self._approximate = approximate_matcher(self.model)
+        return self._approximate
+
+    def _intent(self, words: str, match: IntentMatch, approximate: str | None = None) -> Turn:
         request = envelopes.intent_request(match, locale=self.locale, skill_id=self.skill_id)
-        return self._send(words, match.intent, request)
+        return self._send(words, match.intent, request, approximate)
 
-    def _send(self, words: str, intent: str | None, request: dict[str, Any]) -> Turn:
+    def _send(
+        self,
+        words: str,
+        intent: str | None,
+        request: dict[str, Any],
+        approximate: str | None = None,
+    ) -> Turn:
         new = self.session_id is None
         if new:
             self.session_id = envelopes.new_session_id()
@@ -126,7 +160,9 @@ class LocalDevice:
         )
         response = self.handler(event, None)
         self.attributes = dict(response.get("sessionAttributes") or {})
-        turn = Turn(heard=words, intent=intent, request=event, response=response)
+        turn = Turn(
+            heard=words, intent=intent, request=event, response=response, approximate=approximate
+        )
         if not turn.session_open:
             self.session_id = None
             self.attributes = {}
