@@ -401,3 +401,39 @@ def test_stretch_accepts_bare_answers(intents):
     wanted = ["{Muscle}", "the {Muscle}", "my {Muscle}", "it's my {Muscle}", "in the {Muscle}"]
     missing = [w for w in wanted if normalise(w) not in samples]
     assert not missing, f"StretchIntent lacks bare answers {missing}"
+
+
+# Alexa's documented bounds on a custom model. Sources:
+# - custom slot values: "A skill can have a total of 50,000 custom slot values, totaled across all
+#   custom slots used in the interaction model" (Custom Interaction Model Reference,
+#   https://developer.amazon.com/docs/custom-skills/custom-interaction-model-reference.html);
+# - intents per skill: "Interaction model limits", linked from
+#   https://developer.amazon.com/en-US/docs/alexa/custom-skills/create-intents-utterances-and-slots.html
+# The characters of one sample or slot value and the size of the whole model are bounded more
+# tightly than any figure Amazon gives (Amazon Lex, the same NLU family, allows 500 characters per
+# sample and per value: https://docs.aws.amazon.com/lexv2/latest/dg/quotas.html), so a model
+# that passes here is not refused for length.
+MAX_INTENTS = 250
+MAX_SLOT_VALUES_AND_SYNONYMS = 50_000
+MAX_SAMPLE_CHARS = 200
+MAX_SLOT_VALUE_CHARS = 140
+#: The ASK CLI uploads the model as one JSON document; keep it well inside a megabyte.
+MAX_MODEL_BYTES = 1_000_000
+
+
+def test_model_within_alexa_limits(language_model):
+    intents = language_model["intents"]
+    assert len(intents) <= MAX_INTENTS
+    values = [
+        phrase
+        for slot_type in language_model.get("types", [])
+        for phrase in phrases_of(slot_type)
+    ]
+    assert len(values) <= MAX_SLOT_VALUES_AND_SYNONYMS
+    long_values = [v for v in values if len(v) > MAX_SLOT_VALUE_CHARS]
+    assert not long_values, f"slot values over {MAX_SLOT_VALUE_CHARS} characters: {long_values}"
+    long_samples = [
+        s for intent in intents for s in intent.get("samples", []) if len(s) > MAX_SAMPLE_CHARS
+    ]
+    assert not long_samples, f"samples over {MAX_SAMPLE_CHARS} characters: {long_samples}"
+    assert MODEL_PATH.stat().st_size <= MAX_MODEL_BYTES

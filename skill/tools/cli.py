@@ -5,6 +5,7 @@
     cramp-helper chat --replay conversation.json
     cramp-helper serve --port 8000
     cramp-helper package
+    cramp-helper model
 """
 
 from __future__ import annotations
@@ -44,11 +45,14 @@ def _device(args: argparse.Namespace) -> LocalDevice:
         adapter_from_environment(environ), clock=when.clock, api_client=when.api_client
     )
     return LocalDevice(
-        handler, InteractionModel.load(), user_id=args.user, api_endpoint=when.api_endpoint
+        handler, InteractionModel.load(), user_id=args.user, api_endpoint=when.api_endpoint,
+        strict=args.strict,
     )
 
 
 def _show(turn: Turn, out: TextIO, *, ssml: bool) -> None:
+    if turn.approximate:
+        out.write(f"  [approximate: {turn.approximate}]\n")
     if turn.intent:
         out.write(f"  [{turn.intent}]\n")
     spoken = turn.ssml if ssml else turn.text
@@ -206,6 +210,27 @@ def run_skill_package(
     return 1 if problems else 0
 
 
+def run_model(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    from .model_build import ModelSourceError, write_model
+
+    try:
+        report = write_model(check=args.check)
+    except ModelSourceError as error:
+        err.write(f"cramp-helper: model: {error}\n")
+        return 2
+    if report.checked_only and report.changed:
+        err.write(
+            f"cramp-helper: {report.path} differs from its templates: run `cramp-helper model`\n"
+        )
+        return 1
+    state = "rewritten" if report.changed else "already current"
+    out.write(f"{report.path}: {report.samples} samples, {state}\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="cramp-helper", description=__doc__.split("\n\n")[0])
     main.add_argument("-v", "--verbose", action="store_true", help="show the skill's logs")
@@ -222,6 +247,11 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--timezone", metavar="ZONE",
             help="the device's time zone, e.g. Europe/London (default with --now: UTC)",
+        )
+        sub.add_argument(
+            "--strict",
+            action="store_true",
+            help="exact sample matches only (no approximate match for words near a sample)",
         )
 
     say = commands.add_parser("say", help="say one thing, print what Alexa would say")
@@ -261,6 +291,12 @@ def parser() -> argparse.ArgumentParser:
     )
     skill_package.add_argument("--check", action="store_true", help="only check, write nothing")
     skill_package.set_defaults(run=run_skill_package)
+
+    model = commands.add_parser(
+        "model", help="build interaction_model/en-US.json (and skill-package/) from the templates"
+    )
+    model.add_argument("--check", action="store_true", help="only check, write nothing")
+    model.set_defaults(run=run_model)
     return main
 
 

@@ -7,6 +7,10 @@ runs in AWS. Words that call the skill by name are read with Alexa's invocation 
 "ask cramp helper ..." makes a one-shot request; anything else is said inside the session.
 Session attributes travel from each response into the next request, and the session closes when
 the skill closes it.
+
+Words no sample fits exactly go, unless the device is ``strict``, to the approximate match
+(:mod:`skill.tools.local.approximate`), standing in for Alexa's statistical NLU; the turn records
+the nearest sample it used.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from skill.speech import readable
 from skill.tools import envelopes
 from skill.tools.invocation import parse_invocation
 
+from .approximate import ApproximateMatcher, approximate_matcher
 from .model import IntentMatch, InteractionModel, normalize
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -57,6 +62,8 @@ class Turn:
     intent: str | None
     request: dict[str, Any]
     response: dict[str, Any]
+    #: The nearest sample, when the words were understood only by the approximate match.
+    approximate: str | None = None
 
     @property
     def ssml(self) -> str | None:
@@ -91,6 +98,7 @@ class LocalDevice:
         skill_id: str = envelopes.SKILL_ID,
         locale: str = "en-US",
         api_endpoint: str | None = None,
+        strict: bool = False,
     ) -> None:
         self.handler = handler
         #: Where the device's requests say Alexa's APIs are (a local stand-in, or Alexa's).
@@ -107,6 +115,9 @@ class LocalDevice:
             api_endpoint=self.api_endpoint,
             api_token=LOCAL_API_TOKEN,
         )
+        #: Exact sample matches only (no approximate match), as the model's coverage tests use.
+        self.strict = strict
+        self._approximate: ApproximateMatcher | None = None
 
     @property
     def user_id(self) -> str:
@@ -125,30 +136,51 @@ class LocalDevice:
         """Handle what a person said to the device."""
         invocation = parse_invocation(words, self.model.invocation_name)
         if invocation is None:
-            text = normalize(words)
-            return self._intent(words, self.model.match(text) or self.model.fallback())
+            return self._understand(words, [normalize(words)])
         self.end_session("USER_INITIATED")
         if invocation.is_launch:
             return self._send(words, None, envelopes.launch_request(locale=self.locale))
-        return self._intent(words, self._best_match(invocation.readings))
+        return self._understand(words, list(invocation.readings))
 
-    def _best_match(self, readings: tuple[str, ...]) -> IntentMatch:
-        """The best-scoring match over the readings of a one-shot request, else the fallback."""
-        found = [scored for scored in map(self.model.match_scored, readings) if scored is not None]
-        if not found:
-            return self.model.fallback()
-        return max(found, key=lambda candidate: candidate[0][0])[1]
+    def _understand(self, words: str, forms: list[str]) -> Turn:
+        """The best exact match among ``forms``; failing that, the approximate one; failing
+        that, FallbackIntent."""
+        found = [scored for scored in map(self.model.match_scored, forms) if scored is not None]
+        if found:
+            return self._intent(words, max(found, key=lambda scored: scored[0][0])[1])
+        if not self.strict:
+            matcher = self._approximate_matcher()
+            nearest = [hit for hit in map(matcher.match, forms) if hit] if matcher else []
+            if nearest:
+                best = max(nearest, key=lambda hit: hit.score)
+                return self._intent(words, best.match, approximate=best.sample)
+        return self._intent(words, self.model.fallback())
 
-    def _intent(self, words: str, match: IntentMatch) -> Turn:
+    def _approximate_matcher(self) -> ApproximateMatcher | None:
+        if self._approximate is None:
+            self._approximate = approximate_matcher(self.model)
+        return self._approximate
+
+    def _intent(self, words: str, match: IntentMatch, approximate: str | None = None) -> Turn:
         slots = slot_specs(match, self.skill_id)
         # Alexa leaves "slots" out for an intent that declares none.
         request = envelopes.intent_request(match.intent, slots or None, locale=self.locale)
-        return self._send(words, match.intent, request)
+        return self._send(words, match.intent, request, approximate)
 
-    def _send(self, words: str, intent: str | None, request: dict[str, Any]) -> Turn:
+    def _send(
+        self,
+        words: str,
+        intent: str | None,
+        request: dict[str, Any],
+        approximate: str | None = None,
+    ) -> Turn:
         response = self.conversation.turn(request)
         return Turn(
-            heard=words, intent=intent, request=self.conversation.last_event, response=response
+            heard=words,
+            intent=intent,
+            request=self.conversation.last_event,
+            response=response,
+            approximate=approximate,
         )
 
     def end_session(self, reason: str = "USER_INITIATED") -> Turn | None:

@@ -93,10 +93,12 @@ class _Sample:
     intent: str
     text: str
     #: Lazy and greedy forms: two slots side by side ("{Muscle} {Position}") can split their
-    #: words either way, and the better-resolved split wins.
-    patterns: tuple[re.Pattern[str], ...]
+    #: words either way, and the better-resolved split wins. Compiled on first use.
+    sources: tuple[str, ...]
     literal_chars: int
     slot_names: tuple[str, ...]
+    #: The sample's fixed words: an utterance lacking any of them cannot match it.
+    words: frozenset[str]
 
 
 class InteractionModel:
@@ -130,6 +132,8 @@ class InteractionModel:
                 )
         self.samples = tuple(samples)
         self.intent_names = frozenset(self.intent_slots)
+        #: Compiled patterns by sample position, filled as samples become candidates.
+        self._patterns: dict[int, tuple[re.Pattern[str], ...]] = {}
 
     @classmethod
     def load(cls, path: Path | None = None) -> InteractionModel:
@@ -141,6 +145,7 @@ class InteractionModel:
         pieces = _SLOT.split(sample)
         literal, names = 0, []
         lazy, greedy = [], []
+        fixed: set[str] = set()
         for index, piece in enumerate(pieces):
             if index % 2:
                 names.append(piece)
@@ -149,14 +154,22 @@ class InteractionModel:
             else:
                 words = normalize(piece)
                 literal += len(words)
+                fixed.update(words.split())
                 if words:
                     lazy.append(re.escape(words))
                     greedy.append(re.escape(words))
-        patterns = tuple(
-            re.compile("^" + r"\s+".join(f"(?:{part})" for part in parts) + "$")
+        sources = tuple(
+            "^" + r"\s+".join(f"(?:{part})" for part in parts) + "$"
             for parts in ((lazy, greedy) if len(names) > 1 else (lazy,))
         )
-        return _Sample(intent, sample, patterns, literal, tuple(names))
+        return _Sample(intent, sample, sources, literal, tuple(names), frozenset(fixed))
+
+    def _compiled(self, index: int) -> tuple[re.Pattern[str], ...]:
+        patterns = self._patterns.get(index)
+        if patterns is None:
+            patterns = tuple(re.compile(source) for source in self.samples[index].sources)
+            self._patterns[index] = patterns
+        return patterns
 
     def _slot(self, intent: str, name: str, spoken: str) -> SlotMatch:
         slot_type = self.intent_slots[intent][name]
@@ -195,8 +208,11 @@ class InteractionModel:
         text = normalize(utterance)
         if not text:
             return
-        for sample in self.samples:
-            for pattern in sample.patterns:
+        tokens = frozenset(text.split())
+        for index, sample in enumerate(self.samples):
+            if not sample.words <= tokens:
+                continue
+            for pattern in self._compiled(index):
                 found = pattern.match(text)
                 if not found:
                     continue

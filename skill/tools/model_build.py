@@ -1,0 +1,274 @@
+"""The voice model, built from sentence templates: ``interaction_model/<locale>/*.yaml`` -> JSON.
+
+The templates are the only place samples are written. Each YAML file may hold any of:
+
+``expansion_rules``
+    ``name: template``: a shared piece of wording, used as ``<name>`` in any sentence.
+``slot_types``
+    ``TypeName: [{id, value, synonyms}, ...]``: the custom slot types and their words.
+``intents``
+    ``IntentName: {slots: {SlotName: SlotType}, sentences: [template, ...]}``.
+
+and ``_common.yaml`` also gives the ``invocation`` name and the ``intent_order`` (intents it
+does not list follow, in file order). Alexa ignores the order; the local simulator breaks a tie
+between equally good samples by it. Templates use hassil's syntax (Home
+Assistant's intent template language): alternatives ``(a|b)``, optional words ``[my]``, rules
+``<rule>`` and slots ``{Slot}``. Slots are kept as ``{Slot}`` in the samples; their words live in
+the slot type's synonyms.
+
+:func:`build_model` expands the files (in file-name order, intents in file order) into the JSON
+Alexa reads; :func:`write_model` writes ``interaction_model/<locale>.json`` and, through
+:func:`skill.tools.manifest.sync_skill_package`, the ``skill-package/`` copy. The output is
+byte-for-byte reproducible: the same templates always give the same file.
+
+hassil is a build-time tool (the ``tools`` extra); the skill never imports this module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from skill.tools.packaging import project_root
+
+DEFAULT_LOCALE = "en-US"
+MODEL_DIR = "interaction_model"
+COMMON_FILE = "_common.yaml"
+SOURCE_KEYS = frozenset(
+    {"language", "invocation", "intent_order", "expansion_rules", "slot_types", "intents"}
+)
+_SLOT_REF = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+
+
+class ModelSourceError(ValueError):
+    """A template file that cannot be built into a model; the message names the file."""
+
+
+@dataclass
+class ModelSource:
+    """All template files of one locale, merged."""
+
+    invocation: str = ""
+    intent_order: list[str] = field(default_factory=list)
+    rules: dict[str, str] = field(default_factory=dict)
+    slot_types: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Intent name -> {"slots": {name: type}, "sentences": [template, ...]}, in file order.
+    intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Where each rule, type and intent was written (for error messages).
+    origin: dict[str, str] = field(default_factory=dict)
+
+
+def source_dir(locale: str = DEFAULT_LOCALE, root: Path | None = None) -> Path:
+    return (root or project_root()) / MODEL_DIR / locale
+
+
+def model_path(locale: str = DEFAULT_LOCALE, root: Path | None = None) -> Path:
+    return (root or project_root()) / MODEL_DIR / f"{locale}.json"
+
+
+def _merge(source: ModelSource, section: str, name: str, where: str) -> None:
+    key = f"{section}:{name}"
+    if key in source.origin:
+        raise ModelSourceError(f"{where}: {section} {name!r} is already in {source.origin[key]}")
+    source.origin[key] = where
+
+
+def load_source(folder: Path) -> ModelSource:
+    """Read every ``*.yaml`` in ``folder`` (sorted by name) into one :class:`ModelSource`.
+
+    Raises :class:`ModelSourceError` for an unknown key, a name given twice, or a bad shape.
+    """
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise ModelSourceError(f"no template files in {folder}")
+    source = ModelSource()
+    for path in files:
+        where = path.name
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise ModelSourceError(f"{where}: {error}") from error
+        if not isinstance(data, dict) or set(data) - SOURCE_KEYS:
+            raise ModelSourceError(f"{where}: top-level keys must be among {sorted(SOURCE_KEYS)}")
+        if "invocation" in data:
+            if source.invocation:
+                raise ModelSourceError(f"{where}: the invocation name is given twice")
+            source.invocation = str(data["invocation"])
+        source.intent_order.extend(str(name) for name in data.get("intent_order") or [])
+        for name, template in (data.get("expansion_rules") or {}).items():
+            _merge(source, "rule", name, where)
+            source.rules[name] = str(template)
+        for name, values in (data.get("slot_types") or {}).items():
+            _merge(source, "slot type", name, where)
+            if not isinstance(values, list) or not all(
+                isinstance(v, dict) and v.get("id") and v.get("value") for v in values
+            ):
+                raise ModelSourceError(f"{where}: slot type {name}: values need id and value")
+            source.slot_types[name] = values
+        for name, intent in (data.get("intents") or {}).items():
+            _merge(source, "intent", name, where)
+            intent = intent or {}
+            sentences = intent.get("sentences") or []
+            if not isinstance(sentences, list):
+                raise ModelSourceError(f"{where}: {name}: sentences must be a list")
+            source.intents[name] = {
+                "slots": dict(intent.get("slots") or {}),
+                "sentences": [str(s) for s in sentences],
+            }
+    if not source.invocation:
+        raise ModelSourceError(f"{folder}: no invocation name (put it in {COMMON_FILE})")
+    unknown = [name for name in source.intent_order if name not in source.intents]
+    if unknown:
+        raise ModelSourceError(f"{folder}: intent_order names unknown intents {unknown}")
+    rank = {name: index for index, name in enumerate(source.intent_order)}
+    order = sorted(source.intents, key=lambda name: rank.get(name, len(rank)))
+    source.intents = {name: source.intents[name] for name in order}
+    return source
+
+
+class _Expander:
+    """hassil's parser and sampler, with slots kept as ``{Slot}`` and rules shared."""
+
+    def __init__(self, rules: Mapping[str, str]) -> None:
+        try:
+            from hassil.parse_expression import parse_sentence
+            from hassil.sample import sample_expression
+        except ImportError as error:  # pragma: no cover - depends on the install
+            raise ModelSourceError(
+                "building the model needs hassil: pip install -e '.[tools]'"
+            ) from error
+        self._parse = parse_sentence
+        self._sample = sample_expression
+        self._rules = {name: self._parse_checked(text, f"rule <{name}>") for name, text in
+                       rules.items()}
+
+    def _parse_checked(self, template: str, where: str) -> Any:
+        try:
+            return self._parse(template)
+        except Exception as error:  # hassil raises several parse error types
+            raise ModelSourceError(f"{where}: cannot parse {template!r}: {error}") from error
+
+    def expand(self, template: str, where: str) -> Iterator[str]:
+        sentence = self._parse_checked(template, where)
+        try:
+            for text in self._sample(
+                sentence.expression, expansion_rules=self._rules, expand_lists=False
+            ):
+                yield " ".join(text.split())
+        except Exception as error:  # a missing rule, mostly
+            raise ModelSourceError(f"{where}: cannot expand {template!r}: {error}") from error
+
+
+def _slot_type_json(name: str, values: list[dict[str, Any]]) -> dict[str, Any]:
+    out = []
+    for value in values:
+        entry: dict[str, Any] = {"value": str(value["value"])}
+        synonyms = [str(s) for s in value.get("synonyms") or []]
+        if synonyms:
+            entry["synonyms"] = synonyms
+        out.append({"id": str(value["id"]), "name": entry})
+    return {"name": name, "values": out}
+
+
+def build_model(source: ModelSource) -> dict[str, Any]:
+    """The interaction model JSON (as a dict) that ``source`` describes.
+
+    Samples are the templates' expansions, whitespace folded, each kept once per intent in the
+    order first produced. A sentence naming an undeclared slot raises :class:`ModelSourceError`.
+    """
+    expander = _Expander(source.rules)
+    intents: list[dict[str, Any]] = []
+    for name, intent in source.intents.items():
+        where = source.origin[f"intent:{name}"] + f": {name}"
+        slots = intent["slots"]
+        samples: list[str] = []
+        seen: set[str] = set()
+        for template in intent["sentences"]:
+            for sample in expander.expand(template, where):
+                undeclared = set(_SLOT_REF.findall(sample)) - set(slots)
+                if undeclared:
+                    raise ModelSourceError(f"{where}: {template!r} uses {sorted(undeclared)}")
+                if sample and sample not in seen:
+                    seen.add(sample)
+                    samples.append(sample)
+        entry: dict[str, Any] = {"name": name}
+        if slots:
+            entry["slots"] = [
+                {"name": slot, "type": slot_type, "samples": []}
+                for slot, slot_type in slots.items()
+            ]
+        entry["samples"] = samples
+        intents.append(entry)
+    types = [_slot_type_json(name, values) for name, values in source.slot_types.items()]
+    return {
+        "interactionModel": {
+            "languageModel": {
+                "invocationName": source.invocation,
+                "intents": intents,
+                "types": types,
+            }
+        }
+    }
+
+
+def render(model: Mapping[str, Any]) -> str:
+    """The model as it is committed: two-space JSON, non-ASCII kept, one final newline."""
+    return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+
+
+def generate(locale: str = DEFAULT_LOCALE, root: Path | None = None) -> str:
+    """The JSON text the templates of ``locale`` give."""
+    return render(build_model(load_source(source_dir(locale, root))))
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    #: True when the committed JSON differed from the templates (rewritten unless checking).
+    changed: bool
+    samples: int
+    checked_only: bool
+
+
+def write_model(
+    locale: str = DEFAULT_LOCALE, root: Path | None = None, *, check: bool = False
+) -> BuildReport:
+    """Write ``interaction_model/<locale>.json`` from the templates, then the skill package.
+
+    With ``check`` nothing is written; the report says whether the committed file is current.
+    """
+    from skill.tools.manifest import sync_skill_package
+
+    root = root or project_root()
+    text = generate(locale, root)
+    path = model_path(locale, root)
+    changed = not path.is_file() or path.read_text(encoding="utf-8") != text
+    if changed and not check:
+        path.write_text(text, encoding="utf-8")
+    if not check:
+        sync_skill_package(root)
+    samples = sum(
+        len(intent["samples"])
+        for intent in json.loads(text)["interactionModel"]["languageModel"]["intents"]
+    )
+    return BuildReport(path, changed, samples, checked_only=check)
+
+
+__all__ = [
+    "BuildReport",
+    "ModelSource",
+    "ModelSourceError",
+    "build_model",
+    "generate",
+    "load_source",
+    "model_path",
+    "render",
+    "source_dir",
+    "write_model",
+]
