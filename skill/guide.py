@@ -193,15 +193,16 @@ class Guide:
                 return self._after_setting(state, said)
         else:
             return self.answer("hold.ask_number").with_context(HOLD)
-        state.settings = Settings(hold_seconds=wanted, night=current.night)
-        said = self.answer(key, seconds=str(wanted))
+        kept = state.keep_settings(Settings(hold_seconds=wanted, night=current.night))
+        said = self.answer(key if kept else f"{key}.unsaved", seconds=str(wanted))
         if state.place is None:
             return said.then(self.answer("hold.ask"))
         return self._after_setting(state, said)
 
     def set_night(self, state: TurnState, night: bool) -> Reply:
-        state.settings = Settings(hold_seconds=state.settings.hold_seconds, night=night)
-        return self._after_setting(state, self.answer("night.on" if night else "night.off"))
+        kept = state.keep_settings(Settings(hold_seconds=state.settings.hold_seconds, night=night))
+        key = "night.on" if night else "night.off"
+        return self._after_setting(state, self.answer(key if kept else f"{key}.unsaved"))
 
     # --- Answers with slots -----------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from typing import Any
 from ask_sdk_core.handler_input import HandlerInput
 
 from .content import Content
-from .persistence.interceptors import store_available, user_state
+from .persistence.interceptors import save_user_state, store_available, user_state
 from .routine import Place, Settings
 
 SETTINGS = "settings"
@@ -78,6 +78,15 @@ class TurnState:
         self.session[SETTINGS] = settings.to_dict()
         self.stored[SETTINGS] = settings.to_dict()
 
+    def keep_settings(self, settings: Settings) -> bool:
+        """Use ``settings`` from now on and save them at once; True if they are stored.
+
+        False means they last only for this conversation (the store is down or busy, or
+        there is none), and the answer must say so rather than confirm them.
+        """
+        self.settings = settings
+        return save_user_state(self.handler_input)
+
     # --- routine place ----------------------------------------------------------------------
 
     @property
@@ -87,9 +96,18 @@ class TurnState:
 
     @property
     def stored_place(self) -> Place | None:
-        """A place left unfinished in an earlier session, if it is recent enough to offer."""
-        place = Place.from_dict(self.stored.get(ROUTINE), self.content)
-        return place if place is not None and place.is_fresh(self.now) else None
+        """A place left unfinished in an earlier session, if it is recent enough to offer.
+
+        One too old to offer (or no longer readable) is deleted from the stored state, not
+        just ignored: nothing is kept that will never be used.
+        """
+        stored = self.stored
+        place = Place.from_dict(stored.get(ROUTINE), self.content)
+        if place is not None and place.is_fresh(self.now):
+            return place
+        if ROUTINE in stored:
+            del stored[ROUTINE]
+        return None
 
     @place.setter
     def place(self, place: Place | None) -> None:

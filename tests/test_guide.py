@@ -28,10 +28,15 @@ class FakeState:
     disclaimed: bool = False
     offer: str | None = None
     context: str | None = None
+    store_keeps: bool = True
 
     @property
     def in_routine(self) -> bool:
         return self.place is not None and self.context in {ROUTINE, PAUSED}
+
+    def keep_settings(self, settings: Settings) -> bool:
+        self.settings = settings
+        return self.store_keeps
 
     def mark_welcomed(self) -> None:
         self.welcomed = True
@@ -267,6 +272,30 @@ def test_set_hold(
     assert reply.keys == keys
     assert state.settings.hold_seconds == hold
     assert reply.ask
+
+
+@pytest.mark.parametrize(
+    ("seconds", "key"), [(20, "hold.set.unsaved"), (90, "hold.clamped.unsaved")]
+)
+def test_a_hold_that_could_not_be_saved_is_not_confirmed(
+    guide: Guide, content: Content, seconds: int, key: str
+) -> None:
+    state = FakeState(store_keeps=False)
+    reply = guide.set_hold(state, seconds, NOTHING)
+    assert reply.keys[0] == key
+    assert state.settings.hold_seconds == min(seconds, 60)  # used for the rest of this talk
+    said = " ".join(str(part) for part in reply.parts).lower()
+    assert "for now" in said and "couldn't save" in said
+    assert said != content.answer("hold.set").say.lower()
+
+
+@pytest.mark.parametrize("night", [True, False])
+def test_a_voice_that_could_not_be_saved_is_not_confirmed(guide: Guide, night: bool) -> None:
+    state = FakeState(store_keeps=False)
+    reply = guide.set_night(state, night)
+    assert reply.keys[0] == ("night.on" if night else "night.off") + ".unsaved"
+    assert state.settings.night is night
+    assert "couldn't save" in " ".join(str(part) for part in reply.parts)
 
 
 def test_settings_inside_a_routine_ask_for_the_next_step(guide: Guide) -> None:

@@ -410,10 +410,15 @@ def test_end_to_end_with_sqlite_including_a_locked_database(tmp_path: Path) -> N
     assert speech(handler(event("CountIntent"), None)) == "Count 2, stored."
 
     other = sqlite3.connect(db_path, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
     try:
-        # Reads still work in WAL mode; the save times out, is logged, and the answer goes out.
+        # Reads still work; the save times out, is logged, and the answer goes out.
         assert speech(handler(event("CountIntent"), None)) == "Count 3, stored."
+    finally:
+        other.execute("ROLLBACK")
+    other.execute("BEGIN EXCLUSIVE")  # another process committing: reads wait too, then give up
+    try:
+        assert speech(handler(event("CountIntent"), None)) == "Count 1, not stored."
     finally:
         other.execute("ROLLBACK")
         other.close()

@@ -7,7 +7,9 @@ Register :class:`LoadUserStateInterceptor` as the first global request intercept
 
 The guarantee these give: **a user's stored settings are never lost**. A request whose load
 failed never saves (so defaults can never overwrite real settings), a save failure costs only
-that request's change, and the user hears the answer either way.
+that request's change, and the user hears the answer either way. A handler that confirms a
+change saves it first with :func:`save_user_state` and words the answer by the result, so the
+user is never told a setting was kept when it was not.
 
 Request attributes used (all under the keys below, plain data only):
 
@@ -168,36 +170,52 @@ class LoadUserStateInterceptor(AbstractRequestInterceptor):
         load_user_state(handler_input)
 
 
-class SaveUserStateInterceptor(AbstractResponseInterceptor):
-    """Saves the user's state after the handler answered, only if it is safe and needed.
+def save_user_state(handler_input: HandlerInput) -> bool:
+    """Save the user's state now if it changed; True if the store holds it as it stands.
 
-    Skipped when the load failed or no store is configured (never overwrite real settings with
-    stand-in defaults), when the user was just forgotten, and when nothing changed. A failed
-    save is logged and swallowed: the user still hears the answer.
+    Call it before telling the user a change is kept, and word the answer by the result.
+    Nothing is written when the load failed or no store is configured (never overwrite real
+    settings with stand-in defaults), when the user was just forgotten, or when nothing
+    changed since the load or the last save. Never raises: a failed save is logged.
+
+    :returns: False if the state as it stands is not in the store: no store, a failed load,
+        a forgotten user, or a failed save. True if it was saved or was already stored.
+    """
+    load_user_state(handler_input)
+    manager = handler_input.attributes_manager
+    request_attributes = manager.request_attributes
+    if not request_attributes.get(STORE_OK_KEY) or request_attributes.get(FORGOTTEN_KEY):
+        return False
+    try:
+        current = manager.persistent_attributes
+        current_text = _canonical(current)
+        if current_text is not None and current_text == _canonical(
+            request_attributes.get(SNAPSHOT_KEY)
+        ):
+            return True
+        manager.save_persistent_attributes()
+    except Exception as exc:
+        logger.error(
+            "User state could not be saved; this request's change is lost, earlier "
+            "settings are kept: %s: %s (cause: %r)",
+            type(exc).__name__,
+            exc,
+            exc.__cause__,
+        )
+        return False
+    request_attributes[SNAPSHOT_KEY] = copy.deepcopy(current)
+    return True
+
+
+class SaveUserStateInterceptor(AbstractResponseInterceptor):
+    """Saves what changed after a handler answered (see :func:`save_user_state`).
+
+    Changes the user is told about are saved earlier, by the handler, so the answer can say
+    whether they were kept; this catches the rest (such as the place in a routine).
     """
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
-        manager = handler_input.attributes_manager
-        request_attributes = manager.request_attributes
-        if not request_attributes.get(STORE_OK_KEY) or request_attributes.get(FORGOTTEN_KEY):
-            return
-        try:
-            current = manager.persistent_attributes
-            snapshot = request_attributes.get(SNAPSHOT_KEY)
-            current_text = _canonical(current)
-            if current_text is not None and current_text == _canonical(snapshot):
-                return
-            manager.save_persistent_attributes()
-        except Exception as exc:
-            logger.error(
-                "User state could not be saved; this request's change is lost, earlier "
-                "settings are kept: %s: %s (cause: %r)",
-                type(exc).__name__,
-                exc,
-                exc.__cause__,
-            )
-            return
-        request_attributes[SNAPSHOT_KEY] = copy.deepcopy(current)
+        save_user_state(handler_input)
 
 
 def add_user_state_interceptors(skill_builder: SkillBuilder) -> None:
