@@ -8,8 +8,12 @@ are exactly as they were: a request that could not load the user's state never s
 from __future__ import annotations
 
 import copy
+import faulthandler
 import json
 import logging
+import multiprocessing
+import os
+import signal
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -334,6 +338,68 @@ def test_store_path_unusable_then_fixed(tmp_path: Path, caplog: pytest.LogCaptur
     set_up_user(talk)
     assert stored_row(path)["settings"]["hold_seconds"] == HOLD  # type: ignore[index]
     store.close()
+
+
+# --- storage faults under a live connection ----------------------------------------------
+
+
+def _wal_reader_after_its_index_is_truncated(path: Path) -> None:
+    """Runs in a child: SQLite in WAL mode, its ``-shm`` index truncated under the mapping."""
+    faulthandler.disable()  # the signal is the expected outcome, not a crash to report
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE t (x)")
+    connection.execute("INSERT INTO t VALUES (1)")
+    os.truncate(f"{path}-shm", 0)
+    connection.execute("SELECT count(*) FROM t").fetchone()
+
+
+def test_why_not_wal_a_truncated_index_kills_the_process(tmp_path: Path) -> None:
+    """The hazard the store's journal mode avoids: WAL maps ``-shm`` into memory, and when
+    that file loses its pages under the mapping the next access is a SIGBUS, not an error."""
+    child = multiprocessing.get_context("fork").Process(
+        target=_wal_reader_after_its_index_is_truncated, args=(tmp_path / "wal.sqlite3",)
+    )
+    child.start()
+    child.join(timeout=30)
+    assert child.exitcode == -signal.SIGBUS
+
+
+def _conversation_through_storage_faults(path: Path) -> None:
+    """Runs in a child: the skill on the real SQLite store while its files are damaged.
+
+    Every answer must come; any failed check exits non-zero, a signal kills the child.
+    """
+    store = SqlitePersistenceAdapter(path, busy_timeout_s=0.1)
+    talk = conversation(store)
+    set_up_user(talk)
+    talk.launch()
+    assert hold_seconds(talk.intent("StretchIntent", QUAD)) == HOLD
+    assert not Path(f"{path}-shm").exists(), "no shared-memory index to fault"
+
+    os.truncate(path, 0)  # the file loses its pages under the open connection
+    response = talk.intent("AMAZON.NextIntent")
+    assert hold_seconds(response) == HOLD  # the hold carried in the session
+
+    journal = Path(f"{path}-journal")
+    journal.unlink(missing_ok=True)
+    journal.mkdir()  # every write now fails with an I/O error
+    response = talk.intent("HoldTimeIntent", {"Seconds": str(FAULT_HOLD)})
+    assert "for now" in (E.speech(response) or ""), E.speech(response)
+    journal.rmdir()
+
+    talk.new_session()  # the store works again (from an empty file: the truncation cost that)
+    set_up_user(talk)
+    assert stored_row(path)["settings"]["hold_seconds"] == HOLD  # type: ignore[index]
+
+
+def test_storage_faults_under_a_live_connection_are_answered_not_fatal(tmp_path: Path) -> None:
+    child = multiprocessing.get_context("fork").Process(
+        target=_conversation_through_storage_faults, args=(tmp_path / "state.sqlite3",)
+    )
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
 
 
 # --- a handler that raises -----------------------------------------------------------------
