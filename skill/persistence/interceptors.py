@@ -32,7 +32,7 @@ import contextlib
 import copy
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ask_sdk_core.dispatch_components import (
     AbstractRequestInterceptor,
@@ -114,10 +114,9 @@ def user_state(handler_input: HandlerInput) -> dict[str, Any]:
     if STORE_OK_KEY not in request_attributes:
         return load_user_state(handler_input)
     if request_attributes[STORE_OK_KEY]:
-        state: dict[str, Any] = manager.persistent_attributes
-        return state
-    fallback: dict[str, Any] = request_attributes.setdefault(FALLBACK_STATE_KEY, {})
-    return fallback
+        # A dict: load_user_state() checked it, and only this module replaces it.
+        return cast("dict[str, Any]", manager.persistent_attributes)
+    return cast("dict[str, Any]", request_attributes.setdefault(FALLBACK_STATE_KEY, {}))
 
 
 def forget_user(handler_input: HandlerInput) -> bool:
