@@ -113,7 +113,8 @@ def build_lambda_handler(
                 payload=json.dumps(event), obj_type=RequestEnvelope
             )
         except (SerializationException, TypeError, ValueError) as error:
-            log.warning("unreadable request envelope: %s", error)
+            # The type only: the message quotes the offending value, which can be user words.
+            log.warning("unreadable request envelope (%s)", type(error).__name__)
             request = event.get("request") if isinstance(event, dict) else None
             kind = request.get("type") if isinstance(request, dict) else None
             if kind == "SessionEndedRequest":
