@@ -165,9 +165,10 @@ class Guide:
     def stop(self, state: TurnState) -> Reply:
         place = state.place
         if place is not None:
-            state.place = place.at(place.step, state.now)
+            kept = state.keep_place(place.at(place.step, state.now))
             name = self.content.routines[place.routine_id].name
-            return self.answer("goodbye.routine", routine=name)
+            key = "goodbye.routine" if kept else "goodbye.routine.unsaved"
+            return self.answer(key, routine=name)
         return self.answer("goodbye")
 
     # --- Settings ---------------------------------------------------------------------------

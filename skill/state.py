@@ -118,6 +118,11 @@ class TurnState:
             self.session[ROUTINE] = place.to_dict()
             self.stored[ROUTINE] = place.to_dict()
 
+    def keep_place(self, place: Place) -> bool:
+        """Set the place and save it at once; True if it is stored for a later session."""
+        self.place = place
+        return save_user_state(self.handler_input)
+
     # --- conversation -----------------------------------------------------------------------
 
     @property

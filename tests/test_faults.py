@@ -464,3 +464,17 @@ def test_after_an_apology_the_same_answer_works(monkeypatch: pytest.MonkeyPatch)
     response = talk.intent("AMAZON.YesIntent")  # "yes" still answers "Ready for the next one?"
     assert talk.attributes["routine"]["step"] == 1
     assert hold_seconds(response) == HOLD
+
+
+def test_stop_while_the_store_is_down_does_not_promise_the_place() -> None:
+    store = SwitchableStore()
+    talk = conversation(store)
+    set_up_user(talk)
+    start_routine(talk)
+    store.down = True
+    said = E.speech(talk.intent("AMAZON.StopIntent")) or ""
+    assert "kept your place" not in said and "couldn&apos;t save your place" in said, said
+    store.down = False
+    start_routine(talk)
+    said = E.speech(talk.intent("AMAZON.StopIntent")) or ""
+    assert "kept your place" in said, said

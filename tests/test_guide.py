@@ -38,6 +38,10 @@ class FakeState:
         self.settings = settings
         return self.store_keeps
 
+    def keep_place(self, place: Place) -> bool:
+        self.place = place
+        return self.store_keeps
+
     def mark_welcomed(self) -> None:
         self.welcomed = True
 
@@ -287,6 +291,13 @@ def test_a_hold_that_could_not_be_saved_is_not_confirmed(
     said = " ".join(str(part) for part in reply.parts).lower()
     assert "for now" in said and "couldn't save" in said
     assert said != content.answer("hold.set").say.lower()
+
+
+def test_a_place_that_could_not_be_saved_is_not_promised(guide: Guide) -> None:
+    state = FakeState(place=Place("bedtime", 1, NOW - 60), context=ROUTINE, store_keeps=False)
+    reply = guide.stop(state)
+    assert reply.end and reply.keys == ("goodbye.routine.unsaved",)
+    assert "kept" not in str(reply.parts[0]) and "couldn't save" in str(reply.parts[0])
 
 
 @pytest.mark.parametrize("night", [True, False])
