@@ -202,7 +202,8 @@ def apply_check(user: User, check: Any, response: dict[str, Any]) -> None:
     if check is None or check == "stop":
         return
     if check == "hold":
-        check_said(f"{user.hold} seconds")(user, response)
+        # Confirmed as kept, not "for now, but I couldn't save it".
+        check_said(f"each hold is now {user.hold} seconds")(user, response)
         user.set_hold = user.hold
     elif check == "night":
         if "amazon:effect" not in (E.speech(response) or ""):
