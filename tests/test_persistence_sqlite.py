@@ -320,6 +320,23 @@ def test_processes_writing_concurrently(db_path: Path) -> None:
     fresh.close()
 
 
+def _save_and_die(path: Path) -> None:
+    """Runs in a child: save, then die at once by SIGKILL (no close, no flush, no atexit)."""
+    store = SqlitePersistenceAdapter(path)
+    store.save_attributes(make_envelope("amzn1.ask.account.KILLED"), STATE)
+    os.kill(os.getpid(), 9)
+
+
+def test_a_save_survives_the_process_being_killed_right_after(db_path: Path) -> None:
+    process = multiprocessing.get_context("fork").Process(target=_save_and_die, args=(db_path,))
+    process.start()
+    process.join(timeout=30)
+    assert process.exitcode == -9
+    store = SqlitePersistenceAdapter(db_path)
+    assert store.get_attributes(make_envelope("amzn1.ask.account.KILLED")) == STATE
+    store.close()
+
+
 def _child_checks_its_connection(store: SqlitePersistenceAdapter) -> None:
     inherited = store._conn
     assert inherited is not None, "the parent's connection should be inherited by fork"
