@@ -20,6 +20,7 @@ from skill.persistence import (
     StoreUnavailable,
     add_user_state_interceptors,
     forget_user,
+    save_user_state,
     store_available,
     user_state,
 )
@@ -96,6 +97,19 @@ class DirectAccessHandler(AbstractRequestHandler):
         return handler_input.response_builder.speak(f"Keys {sorted(attributes)}.").response
 
 
+class KeepHandler(AbstractRequestHandler):
+    """Changes a setting, saves it before answering, and words the answer by the result."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("KeepIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        user_state(handler_input)["settings"] = {"hold_seconds": 20}
+        kept = save_user_state(handler_input)
+        speech = "Kept." if kept else "For now only."
+        return handler_input.response_builder.speak(speech).response
+
+
 class CrashHandler(AbstractRequestHandler):
     """Changes the state, then fails."""
 
@@ -125,6 +139,7 @@ def build_lambda(adapter: AbstractPersistenceAdapter | None) -> Any:
         NightModeOnHandler(),
         ForgetHandler(),
         DirectAccessHandler(),
+        KeepHandler(),
         CrashHandler(),
     ):
         builder.add_request_handler(handler)
@@ -291,6 +306,29 @@ def test_save_failure_still_answers_and_keeps_stored_state(
     assert "could not be saved" in errors[0]
 
 
+@pytest.mark.parametrize(
+    ("failing", "seeded", "said", "saves"),
+    [
+        (set(), {}, "Kept.", 1),
+        (set(), {"settings": {"hold_seconds": 20}}, "Kept.", 0),  # already stored: no write
+        ({"save"}, {}, "For now only.", 1),
+        ({"get"}, {}, "For now only.", 0),  # never overwrite what could not be read
+    ],
+)
+def test_a_change_is_saved_before_the_answer_and_the_answer_knows(
+    spy: SpyAdapter, failing: set[str], seeded: dict[str, Any], said: str, saves: int
+) -> None:
+    if seeded:
+        spy.seed(USER, seeded)
+    spy.failing = failing
+    assert speech(build_lambda(spy)(event("KeepIntent"), None)) == said
+    assert spy.calls["save"] == saves  # once at most: the end of the request does not repeat it
+
+
+def test_a_change_without_any_store_is_not_called_kept() -> None:
+    assert speech(build_lambda(None)(event("KeepIntent"), None)) == "For now only."
+
+
 def test_settings_are_intact_when_the_store_comes_back(spy: SpyAdapter) -> None:
     spy.seed(USER, {"count": 10, "settings": SETTINGS})
     handler = build_lambda(spy)
@@ -424,3 +462,32 @@ def test_end_to_end_with_sqlite_including_a_locked_database(tmp_path: Path) -> N
         other.close()
     assert speech(handler(event("CountIntent"), None)) == "Count 3, stored."
     store.close()
+
+
+# -- keeping less -------------------------------------------------------------------------------
+
+
+def test_an_expired_routine_place_is_deleted_not_just_ignored() -> None:
+    import envelopes as E
+
+    from skill.builder import build_lambda_handler
+    from skill.persistence.memory_store import InMemoryPersistenceAdapter
+    from skill.routine import PLACE_MAX_AGE_SECONDS
+
+    store = InMemoryPersistenceAdapter()
+    now = [1_700_000_000.0]
+    handler = build_lambda_handler(store, clock=lambda: now[0])
+    talk = E.Conversation(lambda body: handler(body, None), user_id=USER)
+    talk.intent("StretchIntent", {"Muscle": E.resolved("front of my thigh", "quadriceps")})
+    talk.intent("AMAZON.StopIntent")
+    assert "routine" in (store.stored(USER) or {})
+
+    now[0] += PLACE_MAX_AGE_SECONDS - 60  # still fresh: offered, and kept
+    talk.launch()
+    talk.intent("AMAZON.StopIntent")
+    assert "routine" in (store.stored(USER) or {})
+
+    now[0] += PLACE_MAX_AGE_SECONDS + 60  # too old to offer: gone from the store
+    response = talk.launch()
+    assert "where you left off" not in (E.speech(response) or "")
+    assert "routine" not in (store.stored(USER) or {})

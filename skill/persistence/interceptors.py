@@ -17,6 +17,7 @@ Request attributes used (all under the keys below, plain data only):
   False if it could not be (store unavailable, or no store configured).
 - ``SNAPSHOT_KEY``: a deep copy of the state as loaded, to tell whether it changed.
 - ``FORGOTTEN_KEY``: True once :func:`forget_user` ran in this request; nothing is saved after.
+- ``SAVE_FAILED_KEY``: True once a save failed in this request; no second attempt is made.
 - ``FALLBACK_STATE_KEY``: the empty working dict handed out when the store could not be read.
   It is needed because, with no adapter configured, the SDK's ``persistent_attributes`` can be
   neither read nor set (both raise ``AttributesManagerException``); the request attributes are
@@ -51,6 +52,7 @@ STORE_OK_KEY = "store_ok"
 SNAPSHOT_KEY = "user_state_snapshot"
 FORGOTTEN_KEY = "user_state_forgotten"
 FALLBACK_STATE_KEY = "user_state_fallback"
+SAVE_FAILED_KEY = "user_state_save_failed"
 
 
 def load_user_state(handler_input: HandlerInput) -> dict[str, Any]:
@@ -174,8 +176,9 @@ def save_user_state(handler_input: HandlerInput) -> bool:
 
     Call it before telling the user a change is kept, and word the answer by the result.
     Nothing is written when the load failed or no store is configured (never overwrite real
-    settings with stand-in defaults), when the user was just forgotten, or when nothing
-    changed since the load or the last save. Never raises: a failed save is logged.
+    settings with stand-in defaults), when the user was just forgotten, when nothing changed
+    since the load or the last save, or after a save already failed in this request. Never
+    raises: a failed save is logged.
 
     :returns: False if the state as it stands is not in the store: no store, a failed load,
         a forgotten user, or a failed save. True if it was saved or was already stored.
@@ -184,6 +187,10 @@ def save_user_state(handler_input: HandlerInput) -> bool:
     manager = handler_input.attributes_manager
     request_attributes = manager.request_attributes
     if not request_attributes.get(STORE_OK_KEY) or request_attributes.get(FORGOTTEN_KEY):
+        return False
+    if request_attributes.get(SAVE_FAILED_KEY):
+        # Once per request: the user has been told, and a second wait on a stalled store
+        # could cost Alexa's whole time budget.
         return False
     try:
         current = manager.persistent_attributes
@@ -194,6 +201,7 @@ def save_user_state(handler_input: HandlerInput) -> bool:
             return True
         manager.save_persistent_attributes()
     except Exception as exc:
+        request_attributes[SAVE_FAILED_KEY] = True
         logger.error(
             "User state could not be saved; this request's change is lost, earlier "
             "settings are kept: %s: %s (cause: %r)",
