@@ -413,6 +413,20 @@ def section_costs(report: Report, state_dir: Path, profile_iterations: int) -> N
     )
 
 
+#: Everything from this line on in the results file is kept when the bench rewrites it (the
+#: load and soak runs, which take too long for the bench, are recorded there by hand).
+HAND_KEPT_MARKER = "<!-- Recorded by hand, kept by the bench: -->"
+
+
+def kept_by_hand(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    index = text.find(HAND_KEPT_MARKER)
+    return "" if index < 0 else "\n" + text[index:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a fast smoke run (rough figures)")
@@ -454,6 +468,6 @@ def main(argv: list[str] | None = None) -> int:
         section_costs(report, state_dir, 200 if args.quick else 1000)
     report.add(f"Whole run: {time.perf_counter() - started:.0f} s.")
     if results_path is not None:
-        results_path.write_text(report.text, encoding="utf-8")
+        results_path.write_text(report.text + kept_by_hand(results_path), encoding="utf-8")
         print(f"\nwritten to {results_path}")
     return 0
