@@ -55,7 +55,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
@@ -206,7 +206,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         left = max(0.0, deadline - time.monotonic())
         return int(min(left, LOCK_ROUND_S) * 1000)
 
-    def _fail(self, operation: str, exc: Exception) -> None:
+    def _fail(self, operation: str, exc: Exception) -> NoReturn:
         # The connection may be unusable now (file replaced, corrupt, lock state unknown);
         # drop it so the next call starts afresh and picks up a store that came back.
         self._discard_connection()
