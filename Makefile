@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_TESTS := tests/virtual_alexa
 
-.PHONY: chat test lint bench package clean
+.PHONY: chat test lint bench soak package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: $(STAMP)
 ## Speed and memory figures against a minimal skill; writes benchmarks/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+## The full load run (20,000 requests, 64 clients), five times over; fails if a setting is lost.
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak --runs 5 --requests 20000
 
 ## The AWS Lambda zip.
 package: $(STAMP)

@@ -6,16 +6,20 @@ refuse requests meant for another skill. Envelopes are read tolerantly (values, 
 types Amazon adds later do not break a request; see ``skill/envelope.py``), as the web service
 reads them. The device's time zone (for the night voice at night) comes from the Alexa Settings
 API, with a short timeout.
+``CRAMP_HELPER_LOG_LEVEL`` sets the level of the
+skill's own loggers only (see :mod:`skill.logs`): libraries keep Lambda's level, so no setting
+puts tokens, user ids or what the user said into the log.
 """
 
-import logging
 import os
 
-from skill.alexa_time import TimedApiClient
-from skill.builder import build_lambda_handler
-from skill.persistence.factory import adapter_from_environment
+from skill.logs import configure_logging
 
-logging.getLogger().setLevel(os.environ.get("CRAMP_HELPER_LOG_LEVEL", "INFO"))
+configure_logging(os.environ.get("CRAMP_HELPER_LOG_LEVEL"))
+
+from skill.alexa_time import TimedApiClient  # noqa: E402 - log level first
+from skill.builder import build_lambda_handler  # noqa: E402
+from skill.persistence.factory import adapter_from_environment  # noqa: E402
 
 handler = build_lambda_handler(
     adapter_from_environment(),

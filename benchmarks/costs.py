@@ -174,12 +174,17 @@ def _module_of(filename: str) -> str:
     return top
 
 
-def warm_profile(iterations: int) -> dict[str, tuple[float, list[tuple[str, float]]]]:
-    """Per request: total profiled time (s) and own time per module, project and floor."""
-    from benchmarks.warm import project_handler
-    from skill.persistence.memory_store import InMemoryPersistenceAdapter
+def warm_profile(
+    iterations: int, state_dir: Path
+) -> dict[str, tuple[float, list[tuple[str, float]]]]:
+    """Per request: total profiled time (s) and own time per module, project and floor.
 
-    project = project_handler(InMemoryPersistenceAdapter())
+    The project runs on its default on-disk store (SQLite under ``state_dir``).
+    """
+    from benchmarks.warm import project_handler
+    from skill.persistence.sqlite_store import SqlitePersistenceAdapter
+
+    project = project_handler(SqlitePersistenceAdapter(state_dir / "profile.sqlite3"))
     calls: dict[str, tuple[Any, dict[str, Any]]] = {
         "project StretchIntent": (project, workload.stretch()),
         f"floor {floor_skill.INTENT_NAME}": (floor_skill.handler, workload.floor_intent()),

@@ -28,8 +28,8 @@ ZIP_LIMIT_BYTES = 5_000_000
 
 # Targets: the project's figure against the floor skill's.
 COLD_RATIO = 1.25
-P50_RATIO = 1.3
-P99_RATIO = 2.0
+P50_RATIO = 1.2
+P99_RATIO = 1.5
 MEMORY_MARGIN_KIB = 10 * 1024
 THROUGHPUT_RATIO = 0.7
 
@@ -162,9 +162,9 @@ def section_warm(report: Report, iterations: int, state_dir: Path) -> None:
     report.add(
         f"## Warm latency per request (in-process, {iterations} interleaved samples each)",
         "",
-        "`time.perf_counter_ns` around one Lambda handler call. Cramp Helper uses the "
-        "**in-memory store** for these figures; the SQLite row (the store the web service "
-        "uses by default, one fsync per save) is measured separately. Launch is compared with "
+        "`time.perf_counter_ns` around one Lambda handler call. Cramp Helper uses its "
+        "**default on-disk store** (SQLite in a file on the state folder's disk) for the "
+        "judged figures; the in-memory row shows what the store costs. Launch is compared with "
         f"the floor skill's Launch, every intent with its {FLOOR_INTENT}.",
         "",
     )
@@ -174,13 +174,13 @@ def section_warm(report: Report, iterations: int, state_dir: Path) -> None:
     bare = results[("bare", "JSON parse + dump")]
     rows: list[list[str]] = []
     for (skill, request), latency in results.items():
-        if skill not in {"project", "project-sqlite"}:
+        if skill not in {"project", "project-memory"}:
             continue
         floor = floor_launch if request == "Launch" else floor_intent
         p50 = ratio(latency.p50_ns, floor.p50_ns)
         p99 = ratio(latency.p99_ns, floor.p99_ns)
         judged = skill == "project"
-        label = request if judged else f"{request} (SQLite store)"
+        label = request if judged else f"{request} (in-memory store)"
         rows.append([
             label,
             f"{fmt_us(latency.p50_ns)} / {fmt_us(latency.p99_ns)}",
@@ -241,41 +241,62 @@ def section_zip(report: Report, state_dir: Path) -> package_size.Bundle:
     return bundle
 
 
+def compiled_copy(code_dir: Path, state_dir: Path) -> Path:
+    """A copy of the bundle's code folder with bytecode compiled by this interpreter.
+
+    Lambda runs the bundle's Python (see ``_bundle_python``); this machine may run another, so
+    the copy is compiled here for the interpreter that measures it: the figure shows what
+    shipping bytecode for the runtime saves, not this machine's exact Lambda figure.
+    """
+    import compileall
+    import shutil
+
+    target = state_dir / "bundle-compiled"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(code_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(target, quiet=1, workers=0)
+    return target
+
+
 def section_bundle_cold(report: Report, runs: int, state_dir: Path, code_dir: Path) -> None:
     report.add(
-        f"### Cold start from the Lambda bundle, without bytecode (median of {runs} runs each)",
+        f"### Cold start from the Lambda bundle, with and without bytecode (median of {runs} "
+        "runs each)",
         "",
-        "The bundle ships no `.pyc` files and Lambda's `/var/task` is read-only, so every "
-        "module in it is compiled from source on every cold start. Here Cramp Helper runs from "
-        "the unpacked bundle and the floor skill imports the bundle's SDK, both with "
-        "`PYTHONDONTWRITEBYTECODE=1` (the bundle is built for Lambda's Python "
-        f"{_bundle_python()}; this machine runs {platform.python_version()}).",
+        "Lambda's `/var/task` is read-only, so a bundle without `.pyc` files is compiled from "
+        "source on every cold start. Here Cramp Helper runs from the unpacked bundle and the "
+        "floor skill imports the bundle's SDK, both with `PYTHONDONTWRITEBYTECODE=1`: once as "
+        "built, and once from a copy compiled with `compileall` by the measuring interpreter "
+        f"(the bundle is built for Lambda's Python {_bundle_python()}; this machine runs "
+        f"{platform.python_version()}).",
         "",
     )
-    results = cold.cold_starts(runs, state_dir, ("project", "floor"), code_dir=code_dir)
-    project, floor = results["project"].summary, results["floor"].summary
-    cold_ratio = ratio(project["wall_s"], floor["wall_s"])
-    report.table(
-        ["figure", "Cramp Helper", "floor skill", "ratio", "target", ""],
-        [
-            [
-                "cold start from the bundle, spawn to answer",
-                fmt_ms(project["wall_s"]),
-                fmt_ms(floor["wall_s"]),
-                fmt_ratio(cold_ratio),
-                f"<= {COLD_RATIO}x floor",
-                verdict(None if cold_ratio is None else cold_ratio <= COLD_RATIO),
-            ],
-            [
-                "of which: import the handler",
-                fmt_ms(project["import_s"]),
-                fmt_ms(floor["import_s"]),
-                fmt_ratio(ratio(project["import_s"], floor["import_s"])),
-                "",
-                "",
-            ],
-        ],
-    )
+    rows: list[list[str]] = []
+    shipped = sorted(code_dir.rglob("*.pyc"))
+    variants = [("as built" + (" (has bytecode)" if shipped else " (no bytecode)"), code_dir)]
+    variants.append(("compiled copy", compiled_copy(code_dir, state_dir)))
+    for label, folder in variants:
+        results = cold.cold_starts(runs, state_dir, ("project", "floor"), code_dir=folder)
+        project, floor = results["project"].summary, results["floor"].summary
+        cold_ratio = ratio(project["wall_s"], floor["wall_s"])
+        rows.append([
+            f"{label}: spawn to answer",
+            fmt_ms(project["wall_s"]),
+            fmt_ms(floor["wall_s"]),
+            fmt_ratio(cold_ratio),
+            f"<= {COLD_RATIO}x floor",
+            verdict(None if cold_ratio is None else cold_ratio <= COLD_RATIO),
+        ])
+        rows.append([
+            f"{label}: of which import the handler",
+            fmt_ms(project["import_s"]),
+            fmt_ms(floor["import_s"]),
+            fmt_ratio(ratio(project["import_s"], floor["import_s"])),
+            "",
+            "",
+        ])
+    report.table(["figure", "Cramp Helper", "floor skill", "ratio", "target", ""], rows)
 
 
 def _bundle_python() -> str:
@@ -370,10 +391,11 @@ def section_costs(report: Report, state_dir: Path, profile_iterations: int) -> N
     )
     report.add(
         f"### Warm profile (cProfile, own time per module per request, {profile_iterations} "
-        "requests; cProfile slows everything down, compare shares not absolutes)",
+        "requests, default on-disk store; cProfile slows everything down, compare shares "
+        "not absolutes)",
         "",
     )
-    profiles = costs.warm_profile(profile_iterations)
+    profiles = costs.warm_profile(profile_iterations, state_dir)
     for name, (total, groups) in profiles.items():
         shown = ", ".join(
             f"{module} {seconds / total:.0%}" for module, seconds in groups[:10] if total
@@ -389,6 +411,20 @@ def section_costs(report: Report, state_dir: Path, profile_iterations: int) -> N
             for bucket in costs.BUCKETS
         ],
     )
+
+
+#: Everything from this line on in the results file is kept when the bench rewrites it (the
+#: load and soak runs, which take too long for the bench, are recorded there by hand).
+HAND_KEPT_MARKER = "<!-- Recorded by hand, kept by the bench: -->"
+
+
+def kept_by_hand(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    index = text.find(HAND_KEPT_MARKER)
+    return "" if index < 0 else "\n" + text[index:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -432,6 +468,6 @@ def main(argv: list[str] | None = None) -> int:
         section_costs(report, state_dir, 200 if args.quick else 1000)
     report.add(f"Whole run: {time.perf_counter() - started:.0f} s.")
     if results_path is not None:
-        results_path.write_text(report.text, encoding="utf-8")
+        results_path.write_text(report.text + kept_by_hand(results_path), encoding="utf-8")
         print(f"\nwritten to {results_path}")
     return 0

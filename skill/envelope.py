@@ -168,7 +168,7 @@ def _conform_model(value: Any, cls: type, depth: int) -> Any:
     if issubclass(cls, Enum):
         if any(value == member.value for member in cls):
             return value
-        log.info("unknown %s value %r read as absent", cls.__name__, value)
+        log.info("unknown %s value read as absent", cls.__name__)
         raise UnreadableValue
     types: dict[str, str] | None = getattr(cls, "deserialized_types", None)
     if types is None:
@@ -291,7 +291,7 @@ def read_envelope(event: Any) -> RequestEnvelope | None:
         )
         return envelope
     except (SerializationException, TypeError, ValueError, RecursionError) as error:
-        log.info("envelope cannot be read: %s", error)
+        log.info("envelope cannot be read (%s)", type(error).__name__)
         return None
 
 
@@ -361,7 +361,7 @@ class EnvelopeAnswerer:
         try:
             envelope = self.skill.serializer.deserialize(payload=event, obj_type=RequestEnvelope)
         except (SerializationException, TypeError, ValueError, RecursionError) as error:
-            log.warning("unreadable request envelope: %s", error)
+            log.warning("unreadable request envelope (%s)", type(error).__name__)
             return self.unreadable(event)
         if envelope is None or envelope.request is None or _intent_unreadable(envelope):
             return self.unreadable(event)

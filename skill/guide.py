@@ -203,9 +203,10 @@ class Guide:
         """Goodbye; inside a routine the place is kept (timed from now) to offer next time."""
         place = state.place
         if place is not None:
-            state.place = place.at(place.step, state.now)
+            kept = state.keep_place(place.at(place.step, state.now))
             name = self.content.routines[place.routine_id].name
-            return self.answer("goodbye.routine", routine=name)
+            key = "goodbye.routine" if kept else "goodbye.routine.unsaved"
+            return self.answer(key, routine=name)
         return self.answer("goodbye")
 
     # --- Settings ---------------------------------------------------------------------------
@@ -232,16 +233,17 @@ class Guide:
                 return self._after_setting(state, said)
         else:
             return self.answer("hold.ask_number")
-        state.settings = Settings(hold_seconds=wanted, night=current.night)
-        said = self.answer(key, seconds=str(wanted))
+        kept = state.keep_settings(Settings(hold_seconds=wanted, night=current.night))
+        said = self.answer(key if kept else f"{key}.unsaved", seconds=str(wanted))
         if state.place is None:
             return said.then(self.answer("hold.ask"))
         return self._after_setting(state, said)
 
     def set_night(self, state: TurnState, night: bool) -> Reply:
         """Night mode on (a soft, slightly slower whisper) or off."""
-        state.settings = Settings(hold_seconds=state.settings.hold_seconds, night=night)
-        return self._after_setting(state, self.answer("night.on" if night else "night.off"))
+        kept = state.keep_settings(Settings(hold_seconds=state.settings.hold_seconds, night=night))
+        key = "night.on" if night else "night.off"
+        return self._after_setting(state, self.answer(key if kept else f"{key}.unsaved"))
 
     # --- Answers with slots -----------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from . import alexa_time
 from .content import Content
 from .conversation import Context, read_context
-from .persistence.interceptors import forget_user, store_available, user_state
+from .persistence.interceptors import forget_user, save_user_state, store_available, user_state
 from .routine import Place, Settings
 from .speech import Voice
 
@@ -114,6 +114,15 @@ class TurnState:
         self.session[TIME_ZONE] = name or ""
         return alexa_time.local_time(name, self.now)
 
+    def keep_settings(self, settings: Settings) -> bool:
+        """Use ``settings`` from now on and save them at once; True if they are stored.
+
+        False means they last only for this conversation (the store is down or busy, or
+        there is none), and the answer must say so rather than confirm them.
+        """
+        self.settings = settings
+        return save_user_state(self.handler_input)
+
     # --- routine place ----------------------------------------------------------------------
 
     @property
@@ -132,9 +141,23 @@ class TurnState:
 
     @property
     def stored_place(self) -> Place | None:
-        """A place left unfinished in an earlier session, if it is recent enough to offer."""
-        place = Place.from_dict(self.stored.get(ROUTINE), self.content)
-        return place if place is not None and place.is_fresh(self.now) else None
+        """A place left unfinished in an earlier session, if it is recent enough to offer.
+
+        One too old to offer (or no longer readable) is deleted from the stored state, not
+        just ignored: nothing is kept that will never be used.
+        """
+        stored = self.stored
+        place = Place.from_dict(stored.get(ROUTINE), self.content)
+        if place is not None and place.is_fresh(self.now):
+            return place
+        if ROUTINE in stored:
+            del stored[ROUTINE]
+        return None
+
+    def keep_place(self, place: Place) -> bool:
+        """Set the place and save it at once; True if it is stored for a later session."""
+        self.place = place
+        return save_user_state(self.handler_input)
 
     # --- conversation -----------------------------------------------------------------------
 

@@ -31,10 +31,19 @@ class FakeState:
     disclaimed: bool = False
     offer: str | None = None
     context: Context | None = None
+    store_keeps: bool = True
 
     @property
     def in_routine(self) -> bool:
         return self.place is not None and self.context in {ROUTINE, PAUSED}
+
+    def keep_settings(self, settings: Settings) -> bool:
+        self.settings = settings
+        return self.store_keeps
+
+    def keep_place(self, place: Place) -> bool:
+        self.place = place
+        return self.store_keeps
 
     def mark_welcomed(self) -> None:
         self.welcomed = True
@@ -285,6 +294,37 @@ def test_set_hold(
     assert reply.keys == keys
     assert state.settings.hold_seconds == hold
     assert reply.ask
+
+
+@pytest.mark.parametrize(
+    ("seconds", "key"), [(20, "hold.set.unsaved"), (90, "hold.clamped.unsaved")]
+)
+def test_a_hold_that_could_not_be_saved_is_not_confirmed(
+    guide: Guide, content: Content, seconds: int, key: str
+) -> None:
+    state = FakeState(store_keeps=False)
+    reply = guide.set_hold(state, seconds, NOTHING)
+    assert reply.keys[0] == key
+    assert state.settings.hold_seconds == min(seconds, 60)  # used for the rest of this talk
+    said = " ".join(str(part) for part in reply.parts).lower()
+    assert "for now" in said and "couldn't save" in said
+    assert said != content.answer("hold.set").say.lower()
+
+
+def test_a_place_that_could_not_be_saved_is_not_promised(guide: Guide) -> None:
+    state = FakeState(place=Place("bedtime", 1, NOW - 60), context=ROUTINE, store_keeps=False)
+    reply = guide.stop(state)
+    assert reply.end and reply.keys == ("goodbye.routine.unsaved",)
+    assert "kept" not in str(reply.parts[0]) and "couldn't save" in str(reply.parts[0])
+
+
+@pytest.mark.parametrize("night", [True, False])
+def test_a_voice_that_could_not_be_saved_is_not_confirmed(guide: Guide, night: bool) -> None:
+    state = FakeState(store_keeps=False)
+    reply = guide.set_night(state, night)
+    assert reply.keys[0] == ("night.on" if night else "night.off") + ".unsaved"
+    assert state.settings.night is night
+    assert "couldn't save" in " ".join(str(part) for part in reply.parts)
 
 
 def test_settings_inside_a_routine_ask_for_the_next_step(guide: Guide) -> None:

@@ -3,7 +3,8 @@
 The verified web app (test certificates from ``tests/web_pki.py``) is served by werkzeug's
 threaded server on 127.0.0.1. 64 concurrent clients, each talking for two users in turn, send
 ``CRAMP_HELPER_LOAD_REQUESTS`` requests in all (default 2000; ``CRAMP_HELPER_LOAD_REQUESTS=20000``
-for the full run). Every user has their own hold length, voice and routine, and every response
+for the full run), to ``CRAMP_HELPER_LOAD_SERVERS`` server processes (default 1) sharing one
+database file. Every user has their own hold length, voice and routine, and every response
 is checked against that user's own: the routine and step in the session, the paced hold's
 pauses adding up to that user's hold, the whisper only for night-voice users. At the end every
 user's settings are read back from the SQLite file. Zero errors allowed; p99 is printed (and
@@ -16,6 +17,7 @@ import http.client
 import itertools
 import json
 import logging
+import multiprocessing
 import os
 import threading
 import time
@@ -43,6 +45,7 @@ from skill.tools import envelopes as E
 from skill.web.server import create_app
 
 REQUESTS_ENV = "CRAMP_HELPER_LOAD_REQUESTS"
+SERVERS_ENV = "CRAMP_HELPER_LOAD_SERVERS"
 DEFAULT_REQUESTS = 2000
 CLIENTS = 64
 USERS_PER_CLIENT = 2
@@ -63,6 +66,12 @@ def requested_total() -> int:
     return int(value) if value else DEFAULT_REQUESTS
 
 
+def requested_servers() -> int:
+    """Server processes sharing the one database file (``CRAMP_HELPER_LOAD_SERVERS``, 1)."""
+    value = os.environ.get(SERVERS_ENV, "").strip()
+    return max(1, int(value)) if value else 1
+
+
 # --- the server ----------------------------------------------------------------------------
 
 
@@ -73,15 +82,14 @@ class _Quiet(WSGIRequestHandler):
 
 @dataclass
 class Service:
-    port: int
+    ports: list[int]
     db_path: Path
     pki: Pki
+    #: Problems the skill logged in the other server processes (read after the run).
+    other_logs: Any = None
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    pki = make_pki()
-    db_path = tmp_path_factory.mktemp("load") / "state.sqlite3"
+def _server(db_path: Path, pki: Pki) -> Any:
     store = SqlitePersistenceAdapter(db_path)
     app = create_app(
         build_skill(store, skill_id=SKILL_ID),
@@ -91,12 +99,52 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         trusted_roots=[pki.root],
         clock=fixed_clock,
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+    return make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+
+
+def _serve_in_child(db_path: Path, pki: Pki, pipe: Any) -> None:
+    """Another server process on the same database file, until the parent says stop; then
+    it sends back what the skill logged at WARNING or above."""
+    recorder = _ErrorRecorder()
+    logging.getLogger().addHandler(recorder)
+    server = _server(db_path, pki)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    pipe.send(server.server_port)
+    pipe.recv()
+    server.shutdown()
+    pipe.send(recorder.messages)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    pki = make_pki()
+    db_path = tmp_path_factory.mktemp("load") / "state.sqlite3"
+    others = []
+    for _ in range(requested_servers() - 1):  # forked before this process starts threads
+        ours, theirs = multiprocessing.get_context("fork").Pipe()
+        child = multiprocessing.get_context("fork").Process(
+            target=_serve_in_child, args=(db_path, pki, theirs), daemon=True
+        )
+        child.start()
+        others.append((child, ours))
+    server = _server(db_path, pki)
     thread = threading.Thread(target=server.serve_forever, name="load-server", daemon=True)
     thread.start()
+    ports = [server.server_port, *(pipe.recv() for _child, pipe in others)]
+
+    def other_logs() -> list[str]:
+        messages: list[str] = []
+        for child, pipe in others:
+            pipe.send("stop")
+            messages.extend(pipe.recv())
+            child.join(timeout=10)
+        others.clear()
+        return messages
+
     try:
-        yield Service(port=server.server_port, db_path=db_path, pki=pki)
+        yield Service(ports=ports, db_path=db_path, pki=pki, other_logs=other_logs)
     finally:
+        other_logs()
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
@@ -206,7 +254,8 @@ def apply_check(user: User, check: Any, response: dict[str, Any]) -> None:
     if check is None or check == "stop":
         return
     if check == "hold":
-        check_said(f"{user.hold} seconds")(user, response)
+        # Confirmed as kept, not "for now, but I couldn't save it".
+        check_said(f"each hold is now {user.hold} seconds")(user, response)
         user.set_hold = user.hold
     elif check == "night":
         if "amazon:effect" not in (E.speech(response) or ""):
@@ -233,7 +282,7 @@ class Results:
 
 
 def run_client(
-    service: Service, users: list[User], tickets: Iterator[int], results: Results
+    service: Service, port: int, users: list[User], tickets: Iterator[int], results: Results
 ) -> None:
     connection: list[http.client.HTTPConnection] = []
     latencies: list[float] = []
@@ -242,7 +291,7 @@ def run_client(
         body = json.dumps(event).encode()
         headers = service.pki.headers(body, url=CHAIN_URL)
         if not connection:
-            connection.append(http.client.HTTPConnection("127.0.0.1", service.port, timeout=30))
+            connection.append(http.client.HTTPConnection("127.0.0.1", port, timeout=30))
         started = time.perf_counter()
         try:
             connection[0].request("POST", "/", body=body, headers=headers)
@@ -334,7 +383,13 @@ def test_many_users_at_once_stay_apart(service: Service) -> None:
         threads = [
             threading.Thread(
                 target=run_client,
-                args=(service, users[c::CLIENTS], tickets(), results),
+                args=(
+                    service,
+                    service.ports[c % len(service.ports)],
+                    users[c::CLIENTS],
+                    tickets(),
+                    results,
+                ),
                 name=f"load-client-{c}",
             )
             for c in range(CLIENTS)
@@ -347,11 +402,13 @@ def test_many_users_at_once_stay_apart(service: Service) -> None:
     finally:
         logging.getLogger().removeHandler(recorder)
     elapsed = time.perf_counter() - started
+    recorder.messages.extend(service.other_logs())
 
     latencies = results.latencies_ms
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
     summary = (
-        f"{len(latencies)} requests from {CLIENTS} clients for {len(users)} users in "
+        f"{len(latencies)} requests from {CLIENTS} clients for {len(users)} users "
+        f"({len(service.ports)} server process(es), one database file) in "
         f"{elapsed:.1f} s ({len(latencies) / elapsed:.0f}/s): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
     )
     print(f"\nload: {summary}")

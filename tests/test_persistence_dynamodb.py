@@ -249,3 +249,182 @@ except StoreUnavailable as exc:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "unavailable"
+
+
+# -- odd records --------------------------------------------------------------------------------
+
+
+def _odd_items() -> dict[str, dict[str, Any]]:
+    from boto3.dynamodb.types import Binary
+
+    return {
+        "no attributes key": {"name": "written by another tool"},
+        "binary attributes": {"attributes": Binary(b"\x00\x01")},
+        "binary inside": {"attributes": {"settings": {"hold_seconds": Binary(b"\x1e")}}},
+        "string attributes": {"attributes": "hold 30"},
+        "list attributes": {"attributes": [Decimal(30)]},
+        "binary set inside": {"attributes": {"tags": {Binary(b"a"), Binary(b"b")}}},
+        "number beyond JSON": {"attributes": {"x": Decimal("1E+125")}},
+    }
+
+
+@pytest.mark.parametrize("shape", list(_odd_items()))
+def test_odd_record_reads_as_empty_with_a_warning_and_the_next_save_replaces_it(
+    aws: Any, caplog: pytest.LogCaptureFixture, shape: str
+) -> None:
+    user = "amzn1.ask.account.ODD"
+    aws.Table(TABLE).put_item(Item={"id": user, **_odd_items()[shape]})
+    store = DynamoDbPersistenceAdapter(TABLE)
+    envelope = make_envelope(user)
+    with caplog.at_level("WARNING", logger="skill.persistence"):
+        loaded = store.get_attributes(envelope)
+    if shape == "number beyond JSON":  # a large number is still a number: kept as a float
+        assert loaded == {"x": 1e125}
+        return
+    assert loaded == {}
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "treating it as empty" in warnings[0]
+    assert user not in warnings[0]  # user ids stay out of the log
+
+    store.save_attributes(envelope, {"settings": {"hold_seconds": 20}})
+    assert store.get_attributes(envelope) == {"settings": {"hold_seconds": 20}}
+
+
+def test_odd_record_does_not_stop_the_user_saving_settings(aws: Any) -> None:
+    """Through the skill: an odd record is no obstacle to setting and keeping a hold."""
+    from skill.tools import envelopes as E
+    from boto3.dynamodb.types import Binary
+
+    from skill.builder import build_lambda_handler
+
+    user = "amzn1.ask.account.ODDSKILL"
+    aws.Table(TABLE).put_item(Item={"id": user, "attributes": Binary(b"junk")})
+    handler = build_lambda_handler(DynamoDbPersistenceAdapter(TABLE))
+    talk = E.Conversation(lambda event: handler(event, None), user_id=user)
+    talk.launch()
+    response = talk.intent("HoldTimeIntent", {"Seconds": "20"})
+    assert "each hold is now 20 seconds" in (E.speech(response) or "").lower()
+    item = aws.Table(TABLE).get_item(Key={"id": user})["Item"]
+    assert item["attributes"]["settings"]["hold_seconds"] == Decimal(20)
+
+
+# -- a time budget ------------------------------------------------------------------------------
+
+
+def test_calls_run_under_short_timeouts_and_bounded_retries(aws: Any) -> None:
+    from skill.persistence import dynamodb_store
+
+    config = DynamoDbPersistenceAdapter(TABLE).connect().dynamodb.meta.client.meta.config
+    assert config.connect_timeout == dynamodb_store.CONNECT_TIMEOUT_S <= 1
+    assert config.read_timeout == dynamodb_store.READ_TIMEOUT_S <= 1
+    assert config.retries == {"mode": "standard", "total_max_attempts": 2}
+    # A load and a save, each at its worst, leave time to answer inside Lambda's 7 s.
+    assert 2 * dynamodb_store.WORST_CALL_S <= 6.5
+
+
+class _Fault:
+    """A botocore ``before-send`` hook, first in line (ahead of moto): every call to DynamoDB
+    gets ``answer()``, deterministically, and the attempts are counted."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.attempts = 0
+
+    def __call__(self, request: Any, **_: Any) -> Any:
+        self.attempts += 1
+        return self.answer(request)
+
+
+def _stalled(request: Any) -> Any:
+    from botocore.exceptions import ReadTimeoutError
+
+    raise ReadTimeoutError(endpoint_url=request.url)
+
+
+def _throttled(request: Any) -> Any:
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def stream(self, **_: Any) -> Iterator[bytes]:
+            yield json.dumps(
+                {
+                    "__type": "com.amazonaws.dynamodb.v20120810#"
+                    "ProvisionedThroughputExceededException",
+                    "message": "The level of configured provisioned throughput was exceeded",
+                }
+            ).encode()
+
+    return AWSResponse(
+        request.url, 400, {"Content-Type": "application/x-amz-json-1.0"}, Raw()
+    )
+
+
+@pytest.mark.parametrize("fault", [_stalled, _throttled], ids=["stalled", "throttled"])
+def test_stalled_or_throttled_table_gives_up_after_two_attempts_and_the_user_hears_the_answer(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, fault: Any
+) -> None:
+    from skill.tools import envelopes as E
+    from botocore.exceptions import ClientError, ReadTimeoutError
+    from botocore.retries.standard import ExponentialBackoff
+
+    from skill.builder import build_lambda_handler
+
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+    user = "amzn1.ask.account.SLOW"
+    store = DynamoDbPersistenceAdapter(TABLE)
+    store.save_attributes(make_envelope(user), {"settings": {"hold_seconds": 45, "night": False}})
+    hook = _Fault(fault)
+    events = store.connect().dynamodb.meta.client.meta.events  # type: ignore[attr-defined]
+    events.register_first("before-send.dynamodb", hook)
+
+    with pytest.raises(StoreUnavailable) as info:
+        store.get_attributes(make_envelope(user))
+    assert isinstance(info.value.__cause__, ReadTimeoutError | ClientError)
+    assert hook.attempts == 2
+
+    handler = build_lambda_handler(store)
+    talk = E.Conversation(lambda event: handler(event, None), user_id=user)
+    response = talk.intent("HoldTimeIntent", {"Seconds": "20"})
+    said = E.speech(response) or ""
+    assert "20 seconds for now" in said, said  # answered, and honest about the setting
+    assert hook.attempts == 4  # the load gave up after two attempts; nothing was saved
+
+    events.unregister("before-send.dynamodb", hook)
+    assert store.get_attributes(make_envelope(user))["settings"]["hold_seconds"] == 45
+
+
+def test_a_table_that_never_answers_times_out_within_the_budget(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real socket that accepts and never answers: the timeouts themselves, end to end.
+
+    (moto answers only AWS endpoints in-process; a loopback endpoint goes over the wire.)
+    """
+    import socket
+    import time
+
+    import boto3
+    from botocore.exceptions import ReadTimeoutError
+    from botocore.retries.standard import ExponentialBackoff
+
+    from skill.persistence import dynamodb_store
+
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+    monkeypatch.setattr(dynamodb_store, "READ_TIMEOUT_S", 0.2)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    try:
+        resource = boto3.resource(
+            "dynamodb",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            config=dynamodb_store.client_config(),
+        )
+        store = DynamoDbPersistenceAdapter(TABLE, dynamodb_resource=resource)
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable) as info:
+            store.get_attributes(make_envelope("amzn1.ask.account.STALL"))
+        elapsed = time.monotonic() - started
+    finally:
+        listener.close()
+    assert isinstance(info.value.__cause__, ReadTimeoutError)
+    assert elapsed < 2 * (dynamodb_store.CONNECT_TIMEOUT_S + 0.2) + 0.5

@@ -21,6 +21,7 @@ from skill.persistence import (
     StoreUnavailable,
     add_user_state_interceptors,
     forget_user,
+    save_user_state,
     store_available,
     user_state,
 )
@@ -98,6 +99,19 @@ class DirectAccessHandler(AbstractRequestHandler):
         return handler_input.response_builder.speak(f"Keys {sorted(attributes)}.").response
 
 
+class KeepHandler(AbstractRequestHandler):
+    """Changes a setting, saves it before answering, and words the answer by the result."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("KeepIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        user_state(handler_input)["settings"] = {"hold_seconds": 20}
+        kept = save_user_state(handler_input)
+        speech = "Kept." if kept else "For now only."
+        return handler_input.response_builder.speak(speech).response
+
+
 class CrashHandler(AbstractRequestHandler):
     """Changes the state, then fails."""
 
@@ -127,6 +141,7 @@ def build_lambda(adapter: AbstractPersistenceAdapter | None) -> Any:
         NightModeOnHandler(),
         ForgetHandler(),
         DirectAccessHandler(),
+        KeepHandler(),
         CrashHandler(),
     ):
         builder.add_request_handler(handler)
@@ -276,6 +291,29 @@ def test_save_failure_still_answers_and_keeps_stored_state(
     assert "could not be saved" in errors[0]
 
 
+@pytest.mark.parametrize(
+    ("failing", "seeded", "said", "saves"),
+    [
+        (set(), {}, "Kept.", 1),
+        (set(), {"settings": {"hold_seconds": 20}}, "Kept.", 0),  # already stored: no write
+        ({"save"}, {}, "For now only.", 1),
+        ({"get"}, {}, "For now only.", 0),  # never overwrite what could not be read
+    ],
+)
+def test_a_change_is_saved_before_the_answer_and_the_answer_knows(
+    spy: SpyAdapter, failing: set[str], seeded: dict[str, Any], said: str, saves: int
+) -> None:
+    if seeded:
+        spy.seed(USER, seeded)
+    spy.failing = failing
+    assert speech(build_lambda(spy)(event("KeepIntent"), None)) == said
+    assert spy.calls["save"] == saves  # once at most: the end of the request does not repeat it
+
+
+def test_a_change_without_any_store_is_not_called_kept() -> None:
+    assert speech(build_lambda(None)(event("KeepIntent"), None)) == "For now only."
+
+
 def test_settings_are_intact_when_the_store_comes_back(spy: SpyAdapter) -> None:
     spy.seed(USER, {"count": 10, "settings": SETTINGS})
     handler = build_lambda(spy)
@@ -395,12 +433,46 @@ def test_end_to_end_with_sqlite_including_a_locked_database(tmp_path: Path) -> N
     assert speech(handler(event("CountIntent"), None)) == "Count 2, stored."
 
     other = sqlite3.connect(db_path, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
     try:
-        # Reads still work in WAL mode; the save times out, is logged, and the answer goes out.
+        # Reads still work; the save times out, is logged, and the answer goes out.
         assert speech(handler(event("CountIntent"), None)) == "Count 3, stored."
+    finally:
+        other.execute("ROLLBACK")
+    other.execute("BEGIN EXCLUSIVE")  # another process committing: reads wait too, then give up
+    try:
+        assert speech(handler(event("CountIntent"), None)) == "Count 1, not stored."
     finally:
         other.execute("ROLLBACK")
         other.close()
     assert speech(handler(event("CountIntent"), None)) == "Count 3, stored."
     store.close()
+
+
+# -- keeping less -------------------------------------------------------------------------------
+
+
+def test_an_expired_routine_place_is_deleted_not_just_ignored() -> None:
+    from skill.tools import envelopes as E
+
+    from skill.builder import build_lambda_handler
+    from skill.persistence.memory_store import InMemoryPersistenceAdapter
+    from skill.routine import PLACE_MAX_AGE_SECONDS
+
+    store = InMemoryPersistenceAdapter()
+    now = [1_700_000_000.0]
+    handler = build_lambda_handler(store, clock=lambda: now[0])
+    talk = E.Conversation(lambda body: handler(body, None), user_id=USER)
+    talk.intent("StretchIntent", {"Muscle": E.resolved("front of my thigh", "quadriceps")})
+    talk.intent("AMAZON.StopIntent")
+    assert "routine" in (store.stored(USER) or {})
+
+    now[0] += PLACE_MAX_AGE_SECONDS - 60  # still fresh: offered, and kept
+    talk.launch()
+    talk.intent("AMAZON.StopIntent")
+    assert "routine" in (store.stored(USER) or {})
+
+    now[0] += PLACE_MAX_AGE_SECONDS + 60  # too old to offer: gone from the store
+    response = talk.launch()
+    assert "where you left off" not in (E.speech(response) or "")
+    assert "routine" not in (store.stored(USER) or {})

@@ -94,11 +94,53 @@ def test_unknown_user_gets_empty_dict_and_schema_is_created(
     assert store.get_attributes(make_envelope("amzn1.ask.account.NEW")) == {}
     conn = sqlite3.connect(db_path)
     try:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        # Not WAL: no shared-memory index that a storage fault could turn into a SIGBUS.
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal"
         columns = [row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")]
     finally:
         conn.close()
     assert columns == ["user_id", "data", "updated_at"]
+    assert not db_path.with_name(db_path.name + "-shm").exists()
+
+
+def test_file_and_new_folders_are_private(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    db_path = tmp_path / "a" / "b" / "state.sqlite3"
+    store = SqlitePersistenceAdapter(db_path)
+    store.save_attributes(make_envelope("amzn1.ask.account.A"), STATE)
+    assert db_path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "a").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "a" / "b").stat().st_mode & 0o777 == 0o700
+    assert tmp_path.stat().st_mode & 0o777 == 0o755  # an existing folder is left as it was
+    store.close()
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_deleted_or_replaced_file_is_noticed_logged_and_reopened(
+    store: SqlitePersistenceAdapter,
+    db_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    how: str,
+) -> None:
+    alice, bob = make_envelope("amzn1.ask.account.ALICE"), make_envelope("amzn1.ask.account.BOB")
+    store.save_attributes(alice, STATE)
+    if how == "deleted":
+        db_path.unlink()
+    else:  # another copy moved over it, as a restore from backup would
+        replacement = SqlitePersistenceAdapter(db_path.with_name("restored.sqlite3"))
+        replacement.save_attributes(bob, {"settings": {"hold_seconds": 50}})
+        replacement.close()
+        db_path.with_name("restored.sqlite3").replace(db_path)
+    with caplog.at_level(logging.WARNING, logger="skill.persistence"):
+        assert store.get_attributes(alice) == {}
+        store.save_attributes(alice, {"settings": {"hold_seconds": 25}})
+    assert any("deleted or replaced" in r.getMessage() for r in caplog.records)
+    # What was saved after the change is in the file at the path, for a restart to find.
+    fresh = SqlitePersistenceAdapter(db_path)
+    assert fresh.get_attributes(alice) == {"settings": {"hold_seconds": 25}}
+    if how == "replaced":
+        assert fresh.get_attributes(bob) == {"settings": {"hold_seconds": 50}}
+    fresh.close()
 
 
 def test_round_trip_keeps_types(store: SqlitePersistenceAdapter) -> None:
@@ -276,11 +318,28 @@ def test_processes_writing_concurrently(db_path: Path) -> None:
     fresh.close()
 
 
+def _save_and_die(path: Path) -> None:
+    """Runs in a child: save, then die at once by SIGKILL (no close, no flush, no atexit)."""
+    store = SqlitePersistenceAdapter(path)
+    store.save_attributes(make_envelope("amzn1.ask.account.KILLED"), STATE)
+    os.kill(os.getpid(), 9)
+
+
+def test_a_save_survives_the_process_being_killed_right_after(db_path: Path) -> None:
+    process = multiprocessing.get_context("fork").Process(target=_save_and_die, args=(db_path,))
+    process.start()
+    process.join(timeout=30)
+    assert process.exitcode == -9
+    store = SqlitePersistenceAdapter(db_path)
+    assert store.get_attributes(make_envelope("amzn1.ask.account.KILLED")) == STATE
+    store.close()
+
+
 def _child_checks_its_connection(store: SqlitePersistenceAdapter) -> None:
-    inherited = store._local.conn
+    inherited = store._conn
     assert inherited is not None, "the parent's connection should be inherited by fork"
     store.get_attributes(make_envelope("amzn1.ask.account.CHILD"))
-    assert store._local.conn is not inherited, "a forked child must open its own connection"
+    assert store._conn is not inherited, "a forked child must open its own connection"
 
 
 def test_forked_child_does_not_reuse_the_parents_connection(db_path: Path) -> None:
@@ -348,7 +407,7 @@ def test_write_lock_held_elsewhere_times_out_as_store_unavailable(db_path: Path)
     store.save_attributes(envelope, STATE)
 
     other = sqlite3.connect(db_path, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
+    other.execute("BEGIN IMMEDIATE")
     try:
         started = time.monotonic()
         with pytest.raises(StoreUnavailable) as info:
@@ -356,7 +415,7 @@ def test_write_lock_held_elsewhere_times_out_as_store_unavailable(db_path: Path)
         elapsed = time.monotonic() - started
         assert isinstance(info.value.__cause__, sqlite3.OperationalError)
         assert 0.15 <= elapsed < 2.0
-        # WAL mode: readers are not blocked by a writer, so the last committed state is served.
+        # Until the other writer commits, readers are not blocked: the last state is served.
         assert store.get_attributes(envelope) == STATE
     finally:
         other.execute("ROLLBACK")
@@ -366,7 +425,7 @@ def test_write_lock_held_elsewhere_times_out_as_store_unavailable(db_path: Path)
 
 
 def test_exclusive_lock_on_a_rollback_journal_database_blocks_reads_too(db_path: Path) -> None:
-    """Before the store has switched a database to WAL, a lock blocks even the first read."""
+    """An exclusive lock (another process committing) blocks even a read, for a bounded time."""
     db_path.parent.mkdir(parents=True)
     other = sqlite3.connect(db_path, isolation_level=None)
     other.execute("CREATE TABLE unrelated (x)")

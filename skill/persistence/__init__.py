@@ -11,6 +11,7 @@ from skill.persistence.interceptors import (
     SaveUserStateInterceptor,
     add_user_state_interceptors,
     forget_user,
+    save_user_state,
     store_available,
     user_state,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "add_user_state_interceptors",
     "default_sqlite_path",
     "forget_user",
+    "save_user_state",
     "store_available",
     "user_state",
 ]

@@ -14,6 +14,16 @@ caller:
 - The SDK turns every failure into a bare ``PersistenceException``. Failures from boto3 or
   botocore (no region, no credentials, throttling, a missing table, the network) are raised here
   as :class:`StoreUnavailable`, with the boto error as the cause.
+- **A time budget.** The boto3 resource built here uses :func:`client_config`: short connect
+  and read timeouts and two attempts in all, so a stalled or throttled table costs a request
+  at most about :data:`WORST_CALL_S` per call, and a load plus a save fit well inside the
+  Lambda timeout (7 s, Alexa waits 8 s). The request then runs without stored state and the
+  user still hears the answer. boto3's defaults (60 s timeouts, several retries) would let a
+  single stalled read outlast Alexa.
+- **Records of any shape.** A record written by something else (no ``attributes`` map, a
+  Binary or set value, a type JSON cannot hold) is read as empty with a warning, never as an
+  error: the request then works normally and its save replaces the record. Were it an error,
+  no request for that user could ever load, so none could ever save.
 - Neither ``boto3`` nor ``ask_sdk_dynamodb.adapter`` is imported at module level:
   ``ask_sdk_dynamodb.adapter`` builds a boto3 resource in a default argument at import time,
   which raises ``NoRegionError`` wherever no AWS region is configured, and boto3 is only
@@ -33,7 +43,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
-from skill.persistence.codec import encode_state
+from skill.persistence.codec import encode_state, user_fingerprint
 from skill.persistence.errors import StoreUnavailable
 from skill.persistence.keys import user_id_partition_keygen
 
@@ -45,22 +55,52 @@ logger = logging.getLogger(__name__)
 PARTITION_KEY_NAME = "id"
 ATTRIBUTE_NAME = "attributes"
 
+#: Seconds to open a connection to DynamoDB, and to wait for each response.
+CONNECT_TIMEOUT_S = 0.5
+READ_TIMEOUT_S = 0.5
+#: Attempts per call, the first included (botocore's "standard" retry mode).
+MAX_ATTEMPTS = 2
+#: The most one call can take: every attempt timing out, plus the one backoff (at most 1 s).
+WORST_CALL_S = MAX_ATTEMPTS * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S) + 1.0
+
+
+def client_config() -> Any:
+    """The botocore ``Config`` every DynamoDB call of the skill runs under (see module notes)."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+    )
+
+
+class OddRecord(ValueError):
+    """A stored value that is not plain JSON data (Binary, a foreign type)."""
+
 
 def from_dynamodb(value: Any) -> Any:
     """Return ``value`` with every ``Decimal`` replaced by an ``int`` (if integral) or ``float``.
 
     Sets (which DynamoDB may return for string or number sets) become lists, so the result is
     always plain JSON-able Python.
+
+    :raises OddRecord: for anything else that is not JSON data (a Binary, bytes, a map with
+        non-string keys), so that no such value reaches a handler or a later save.
     """
     if isinstance(value, Decimal):
         return _plain_number(value)
     if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise OddRecord("a map with non-string keys")
         return {key: from_dynamodb(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [from_dynamodb(item) for item in value]
     if isinstance(value, set | frozenset):
         return [from_dynamodb(item) for item in sorted(value, key=repr)]
-    return value
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise OddRecord(f"a {type(value).__name__} value")
 
 
 def _plain_number(value: Decimal) -> int | float:
@@ -136,7 +176,7 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
 
                 resource = self._resource
                 if resource is None:
-                    resource = boto3.resource("dynamodb")
+                    resource = boto3.resource("dynamodb", config=client_config())
                 self._sdk_adapter = DynamoDbAdapter(
                     table_name=self.table_name,
                     partition_key_name=PARTITION_KEY_NAME,
@@ -158,21 +198,54 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
             return self._sdk_adapter
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
+        """The user's state; ``{}`` if there is none or the record is odd (with a warning).
+
+        Read here rather than through the SDK adapter, whose ``get_attributes`` fails on an
+        item without the ``attributes`` key, and consistently, so a save just made is seen.
+
+        :raises StoreUnavailable: if DynamoDB cannot be reached in time or refuses.
+        """
         # Resolve the key first: a request without a user id is not an unavailable store.
-        user_id_partition_keygen(request_envelope)
+        user_id = user_id_partition_keygen(request_envelope)
         adapter = self.connect()
         try:
-            stored = adapter.get_attributes(request_envelope=request_envelope)
-        except PersistenceException as exc:
-            self._reraise("read", exc)
-        state = from_dynamodb(stored)
-        if not isinstance(state, dict):
+            table = adapter.dynamodb.Table(self.table_name)  # type: ignore[attr-defined]
+            response = table.get_item(
+                Key={PARTITION_KEY_NAME: user_id}, ConsistentRead=True
+            )
+        except Exception as exc:
+            if not _is_boto_error(exc):
+                raise
+            self._unavailable("read", exc)
+        item = response.get("Item")
+        if item is None:
+            return {}
+        return self._state_from(item, user_id)
+
+    def _state_from(self, item: Any, user_id: str) -> dict[str, Any]:
+        problem: str | None = None
+        state: Any = None
+        if not isinstance(item, dict) or ATTRIBUTE_NAME not in item:
+            problem = f"no {ATTRIBUTE_NAME!r} map"
+        else:
+            try:
+                state = from_dynamodb(item[ATTRIBUTE_NAME])
+                if not isinstance(state, dict):
+                    problem = f"a {type(item[ATTRIBUTE_NAME]).__name__} where a map belongs"
+                else:
+                    encode_state(state)  # what a later save would refuse is refused now
+            except (OddRecord, PersistenceException) as exc:
+                problem = str(exc)
+        if problem is not None:
             logger.warning(
-                "Stored DynamoDB state is a %s, not a map; treating it as empty",
-                type(state).__name__,
+                "Stored DynamoDB record for user %s has %s; treating it as empty "
+                "(the next save replaces it)",
+                user_fingerprint(user_id),
+                problem,
             )
             return {}
-        return state
+        result: dict[str, Any] = state
+        return result
 
     def save_attributes(
         self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
@@ -202,6 +275,9 @@ class DynamoDbPersistenceAdapter(AbstractPersistenceAdapter):
         original = exc.__cause__ or exc.__context__
         if original is None or not _is_boto_error(original):
             raise exc
+        self._unavailable(operation, original)
+
+    def _unavailable(self, operation: str, original: BaseException) -> NoReturn:
         logger.warning(
             "DynamoDB user-state store %s unavailable for %s: %s: %s",
             self.table_name,

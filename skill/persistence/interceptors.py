@@ -7,7 +7,9 @@ Register :class:`LoadUserStateInterceptor` as the first global request intercept
 
 The guarantee these give: **a user's stored settings are never lost**. A request whose load
 failed never saves (so defaults can never overwrite real settings), a save failure costs only
-that request's change, and the user hears the answer either way.
+that request's change, and the user hears the answer either way. A handler that confirms a
+change saves it first with :func:`save_user_state` and words the answer by the result, so the
+user is never told a setting was kept when it was not.
 
 Request attributes used (all under the keys below, plain data only):
 
@@ -15,6 +17,7 @@ Request attributes used (all under the keys below, plain data only):
   False if it could not be (store unavailable, or no store configured).
 - ``SNAPSHOT_KEY``: a deep copy of the state as loaded, to tell whether it changed.
 - ``FORGOTTEN_KEY``: True once :func:`forget_user` ran in this request; nothing is saved after.
+- ``SAVE_FAILED_KEY``: True once a save failed in this request; no second attempt is made.
 - ``FALLBACK_STATE_KEY``: the empty working dict handed out when the store could not be read.
   It is needed because, with no adapter configured, the SDK's ``persistent_attributes`` can be
   neither read nor set (both raise ``AttributesManagerException``); the request attributes are
@@ -30,7 +33,7 @@ import contextlib
 import copy
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ask_sdk_core.dispatch_components import (
     AbstractRequestInterceptor,
@@ -49,6 +52,7 @@ STORE_OK_KEY = "store_ok"
 SNAPSHOT_KEY = "user_state_snapshot"
 FORGOTTEN_KEY = "user_state_forgotten"
 FALLBACK_STATE_KEY = "user_state_fallback"
+SAVE_FAILED_KEY = "user_state_save_failed"
 
 
 def load_user_state(handler_input: HandlerInput) -> dict[str, Any]:
@@ -112,10 +116,9 @@ def user_state(handler_input: HandlerInput) -> dict[str, Any]:
     if STORE_OK_KEY not in request_attributes:
         return load_user_state(handler_input)
     if request_attributes[STORE_OK_KEY]:
-        state: dict[str, Any] = manager.persistent_attributes
-        return state
-    fallback: dict[str, Any] = request_attributes.setdefault(FALLBACK_STATE_KEY, {})
-    return fallback
+        # A dict: load_user_state() checked it, and only this module replaces it.
+        return cast("dict[str, Any]", manager.persistent_attributes)
+    return cast("dict[str, Any]", request_attributes.setdefault(FALLBACK_STATE_KEY, {}))
 
 
 def forget_user(handler_input: HandlerInput) -> bool:
@@ -168,36 +171,58 @@ class LoadUserStateInterceptor(AbstractRequestInterceptor):
         load_user_state(handler_input)
 
 
-class SaveUserStateInterceptor(AbstractResponseInterceptor):
-    """Saves the user's state after the handler answered, only if it is safe and needed.
+def save_user_state(handler_input: HandlerInput) -> bool:
+    """Save the user's state now if it changed; True if the store holds it as it stands.
 
-    Skipped when the load failed or no store is configured (never overwrite real settings with
-    stand-in defaults), when the user was just forgotten, and when nothing changed. A failed
-    save is logged and swallowed: the user still hears the answer.
+    Call it before telling the user a change is kept, and word the answer by the result.
+    Nothing is written when the load failed or no store is configured (never overwrite real
+    settings with stand-in defaults), when the user was just forgotten, when nothing changed
+    since the load or the last save, or after a save already failed in this request. Never
+    raises: a failed save is logged.
+
+    :returns: False if the state as it stands is not in the store: no store, a failed load,
+        a forgotten user, or a failed save. True if it was saved or was already stored.
+    """
+    load_user_state(handler_input)
+    manager = handler_input.attributes_manager
+    request_attributes = manager.request_attributes
+    if not request_attributes.get(STORE_OK_KEY) or request_attributes.get(FORGOTTEN_KEY):
+        return False
+    if request_attributes.get(SAVE_FAILED_KEY):
+        # Once per request: the user has been told, and a second wait on a stalled store
+        # could cost Alexa's whole time budget.
+        return False
+    try:
+        current = manager.persistent_attributes
+        current_text = _canonical(current)
+        if current_text is not None and current_text == _canonical(
+            request_attributes.get(SNAPSHOT_KEY)
+        ):
+            return True
+        manager.save_persistent_attributes()
+    except Exception as exc:
+        request_attributes[SAVE_FAILED_KEY] = True
+        logger.error(
+            "User state could not be saved; this request's change is lost, earlier "
+            "settings are kept: %s: %s (cause: %r)",
+            type(exc).__name__,
+            exc,
+            exc.__cause__,
+        )
+        return False
+    request_attributes[SNAPSHOT_KEY] = copy.deepcopy(current)
+    return True
+
+
+class SaveUserStateInterceptor(AbstractResponseInterceptor):
+    """Saves what changed after a handler answered (see :func:`save_user_state`).
+
+    Changes the user is told about are saved earlier, by the handler, so the answer can say
+    whether they were kept; this catches the rest (such as the place in a routine).
     """
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
-        manager = handler_input.attributes_manager
-        request_attributes = manager.request_attributes
-        if not request_attributes.get(STORE_OK_KEY) or request_attributes.get(FORGOTTEN_KEY):
-            return
-        try:
-            current = manager.persistent_attributes
-            snapshot = request_attributes.get(SNAPSHOT_KEY)
-            current_text = _canonical(current)
-            if current_text is not None and current_text == _canonical(snapshot):
-                return
-            manager.save_persistent_attributes()
-        except Exception as exc:
-            logger.error(
-                "User state could not be saved; this request's change is lost, earlier "
-                "settings are kept: %s: %s (cause: %r)",
-                type(exc).__name__,
-                exc,
-                exc.__cause__,
-            )
-            return
-        request_attributes[SNAPSHOT_KEY] = copy.deepcopy(current)
+        save_user_state(handler_input)
 
 
 def add_user_state_interceptors(skill_builder: SkillBuilder) -> None:

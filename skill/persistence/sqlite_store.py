@@ -5,19 +5,40 @@ One row per Alexa user: ``user_state(user_id TEXT PRIMARY KEY, data TEXT, update
 
 Design notes:
 
-- **Atomic writes.** Every save or delete is one SQL statement in autocommit mode, which SQLite
-  runs as its own transaction: a record is either fully replaced or untouched, never mixed.
-- **Concurrency.** The database runs in WAL mode, so readers never wait for writers and writers
-  from several threads and processes queue on SQLite's own lock for up to ``busy_timeout_s``.
-  Each thread keeps one connection (a thread-local on the instance, re-opened after a fork or
-  after any error). A connection per call would also work, but in WAL mode closing the last
-  connection checkpoints and deletes the ``-wal``/``-shm`` files, so a single-threaded process
-  would pay that on every request.
-- **Durability.** ``synchronous=FULL``: a save that returned survives a power cut. Saves are
-  rare (only when something changed), so the extra fsync is cheap.
-- **Failures.** Anything that makes the store unusable (locked beyond the busy timeout, a file
-  that is not a database, a read-only or impossible path) raises :class:`StoreUnavailable`
-  with the cause chained, after one log line.
+- **Atomic writes.** Every save or delete is one SQL statement in its own ``BEGIN IMMEDIATE``
+  transaction: a record is either fully replaced or untouched, never mixed. ``IMMEDIATE`` takes
+  the write lock before reading, so two writers can never each hold a read lock while waiting
+  for the other's (SQLite answers that deadlock with an immediate "database is locked" that no
+  busy timeout waits out).
+- **Journal mode: a rollback journal (``TRUNCATE``), not WAL.** WAL keeps its index in a
+  ``-shm`` file that every connection maps into memory; if that file is truncated or its
+  storage fails under a live mapping, the next access is a SIGBUS and the whole process dies
+  with every request in flight. A rollback journal uses only ordinary reads and writes, so the
+  same fault is an I/O error: one request runs without stored state and the process lives
+  (``tests/test_faults.py`` proves both). The price is that a writer briefly blocks readers,
+  which costs nothing here: a save is one small row.
+- **Concurrency.** Within a process, every call goes through one connection under a lock:
+  calls take microseconds, so threads queue in order instead of polling SQLite's file lock
+  (whose sleeping busy handler lets one thread starve behind others and give up under load).
+  Between processes, SQLite's file lock serialises writers; a call waits for it up to
+  ``busy_timeout_s`` in all (a few seconds, inside Alexa's 8 s), retrying in short rounds.
+- **Durability.** ``synchronous=OFF``: a save that returned is in the operating system's
+  hands, so it survives a crash or kill of the process (``tests/test_persistence_sqlite.py``
+  kills a writer right after its save). What it does not survive is a power cut or a kernel
+  crash before the system writes the pages back (within seconds): those saves are lost, and at
+  the wrong moment the file can be left unreadable; the store then reports itself unavailable,
+  overwrites nothing, and the skill answers with default settings until the file is restored or
+  removed. For a hold length, a voice and a place in a routine, which the user can say again in
+  one sentence, that is the right trade: with a rollback journal every durable commit costs two
+  fsyncs, which on a busy disk took milliseconds per request, several times the whole answer.
+- **Deleted or replaced file.** Before each call the file's identity (device and inode) is
+  compared with the one the connection opened; if the file was deleted or replaced, this is
+  logged and the store reopens the path (writing into an unlinked inode would lose every save).
+- **Private files.** The folders the store creates are 0700 and the database file 0600 (its
+  journal takes the file's mode): settings are personal data.
+- **Failures.** Anything that makes the store unusable (locked beyond the wait, a file that is
+  not a database, a read-only or impossible path, an I/O error) raises
+  :class:`StoreUnavailable` with the cause chained, after one log line.
 - **An unreadable row.** If a single user's ``data`` does not decode to a JSON object, that
   user's record is lost anyway: :meth:`get_attributes` logs a warning and returns ``{}``, and
   the next save replaces the row. The rest of the database stays usable.
@@ -25,6 +46,7 @@ Design notes:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -33,7 +55,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
@@ -49,6 +71,13 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 TABLE = "user_state"
+JOURNAL_MODE = "truncate"
+#: How long one round of waiting on SQLite's own busy handler may last, at most.
+LOCK_ROUND_S = 0.25
+#: Total wait for another process's lock per call: a load and a save fit well inside 8 s.
+DEFAULT_BUSY_TIMEOUT_S = 2.5
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 
 _CREATE_TABLE = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
@@ -64,32 +93,36 @@ _UPSERT = (
 )
 _DELETE = f"DELETE FROM {TABLE} WHERE user_id = ?"
 
+_Identity = tuple[int, int]
 
-class _ThreadConnection(threading.local):
-    """Per-thread connection slot; ``pid`` detects a connection inherited through ``fork``."""
 
-    conn: sqlite3.Connection | None = None
-    pid: int = 0
+def _is_lock_error(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
 
 
 class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
     """Stores each Alexa user's state as one JSON row in a SQLite database.
 
-    Constructing the adapter touches nothing on disk; parent directories, the WAL switch and
-    the table are created on first use, so a broken path shows up as :class:`StoreUnavailable`
-    on a request (which then runs without stored state) instead of stopping the skill.
+    Constructing the adapter touches nothing on disk; folders, the file and the table are
+    created on first use, so a broken path shows up as :class:`StoreUnavailable` on a request
+    (which then runs without stored state) instead of stopping the skill.
 
-    :param path: database file; parent directories are created as needed.
-    :param busy_timeout_s: how long one call waits for another writer's lock before giving up
-        with :class:`StoreUnavailable`.
+    :param path: database file; missing parent folders are created (mode 0700).
+    :param busy_timeout_s: how long one call may wait in all (retries included) for another
+        process's lock before giving up with :class:`StoreUnavailable`.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_s: float = 2.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+    ) -> None:
         if busy_timeout_s < 0:
             raise ValueError("busy_timeout_s must not be negative")
         self.path = Path(path)
         self.busy_timeout_s = busy_timeout_s
-        self._local = _ThreadConnection()
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._identity: _Identity | None = None
+        self._pid = os.getpid()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r}, busy_timeout_s={self.busy_timeout_s})"
@@ -126,82 +159,164 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         """Replace the request's user's state with ``attributes``, in one transaction."""
         user_id = user_id_partition_keygen(request_envelope)
         data = encode_state(attributes)
-        self._run("write", lambda conn: conn.execute(_UPSERT, (user_id, data, time.time())))
+        self._run("write", lambda conn: _write(conn, _UPSERT, (user_id, data, time.time())))
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         """Delete everything stored for the request's user (a no-op if nothing is)."""
         user_id = user_id_partition_keygen(request_envelope)
-        self._run("delete", lambda conn: conn.execute(_DELETE, (user_id,)))
+        self._run("delete", lambda conn: _write(conn, _DELETE, (user_id,)))
 
     # -- connection handling ----------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the calling thread's connection (other threads' close when those threads end)."""
-        conn, self._local.conn = self._local.conn, None
-        if conn is not None and self._local.pid == os.getpid():
-            conn.close()
+        """Close the connection; the next call opens a new one."""
+        self._after_fork()
+        with self._lock:
+            self._discard_connection()
+
+    def _after_fork(self) -> None:
+        """A child of ``fork()`` must not use (or close) its parent's connection or lock."""
+        if self._pid != os.getpid():
+            self._lock = threading.Lock()
+            self._conn, self._identity, self._pid = None, None, os.getpid()
 
     def _run(self, operation: str, action: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``action(connection)``, turning store failures into :class:`StoreUnavailable`."""
-        try:
-            return action(self._connection())
-        except (sqlite3.Error, OSError) as exc:
-            # The connection may be unusable now (file replaced, corrupt, lock state unknown);
-            # drop it so the next call starts afresh and picks up a store that came back.
-            self._discard_connection()
-            logger.warning(
-                "SQLite user-state store %s unavailable for %s: %s: %s",
-                self.path,
-                operation,
-                type(exc).__name__,
-                exc,
-            )
-            raise StoreUnavailable(
-                f"SQLite store {self.path} unavailable for {operation}: {exc}"
-            ) from exc
+        """Run ``action(connection)``, turning store failures into :class:`StoreUnavailable`.
+
+        Waits for other processes' locks in rounds of at most :data:`LOCK_ROUND_S` until
+        ``busy_timeout_s`` has passed in all.
+        """
+        self._after_fork()
+        deadline = time.monotonic() + self.busy_timeout_s
+        with self._lock:
+            while True:
+                try:
+                    conn = self._connection()
+                    conn.execute(f"PRAGMA busy_timeout = {self._round_ms(deadline)}")
+                    return action(conn)
+                except sqlite3.Error as exc:
+                    if _is_lock_error(exc) and time.monotonic() < deadline:
+                        continue
+                    self._fail(operation, exc)
+                except OSError as exc:
+                    self._fail(operation, exc)
+
+    @staticmethod
+    def _round_ms(deadline: float) -> int:
+        left = max(0.0, deadline - time.monotonic())
+        return int(min(left, LOCK_ROUND_S) * 1000)
+
+    def _fail(self, operation: str, exc: Exception) -> NoReturn:
+        # The connection may be unusable now (file replaced, corrupt, lock state unknown);
+        # drop it so the next call starts afresh and picks up a store that came back.
+        self._discard_connection()
+        logger.warning(
+            "SQLite user-state store %s unavailable for %s: %s: %s",
+            self.path,
+            operation,
+            type(exc).__name__,
+            exc,
+        )
+        raise StoreUnavailable(
+            f"SQLite store {self.path} unavailable for {operation}: {exc}"
+        ) from exc
 
     def _connection(self) -> sqlite3.Connection:
-        local = self._local
-        if local.conn is not None and local.pid == os.getpid():
-            return local.conn
-        # A connection inherited across fork() must not be used (or closed) by the child.
-        local.conn = None
-        conn = self._open()
-        local.conn, local.pid = conn, os.getpid()
-        return conn
+        """The open connection, reopened if the file was deleted or replaced meanwhile."""
+        if self._conn is not None:
+            if self._file_identity() == self._identity:
+                return self._conn
+            logger.warning(
+                "SQLite user-state file %s was deleted or replaced; reopening it", self.path
+            )
+            self._discard_connection()
+        self._conn = self._open()
+        return self._conn
+
+    def _file_identity(self) -> _Identity | None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (stat.st_dev, stat.st_ino)
 
     def _discard_connection(self) -> None:
-        local = self._local
-        conn, local.conn = local.conn, None
-        if conn is not None and local.pid == os.getpid():
+        conn, self._conn, self._identity = self._conn, None, None
+        if conn is not None:
             try:
                 conn.close()
             except sqlite3.Error:
                 logger.debug("Ignoring an error while closing a broken connection", exc_info=True)
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: autocommit, so each statement is exactly one transaction and
-        # the module never leaves an implicit transaction open between requests.
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
+        _make_private_dirs(self.path.parent)
+        # Create the file ourselves so it is private from the first byte; SQLite would use
+        # the umask (usually 0644). An empty file is a new, empty database to SQLite.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+        try:
+            stat = os.fstat(fd)
+        finally:
+            os.close(fd)
+        # isolation_level=None: autocommit; writes open their own BEGIN IMMEDIATE. One
+        # connection serves every thread of this process, always under the adapter's lock.
+        conn = sqlite3.connect(
+            self.path, timeout=LOCK_ROUND_S, isolation_level=None, check_same_thread=False
+        )
         try:
             self._prepare(conn)
         except BaseException:
             conn.close()
             raise
+        self._identity = (stat.st_dev, stat.st_ino)
         return conn
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
-        # Reading the mode first avoids asking for the lock that switching needs once the
-        # database is already in WAL mode (it stays so; the setting lives in the file).
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() != "wal":
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                logger.warning("SQLite store %s could not use WAL mode (got %s)", self.path, mode)
-        conn.execute("PRAGMA synchronous=FULL")
+        # Reading the mode first avoids asking for the lock that switching needs when the
+        # file already uses it (the setting lives in the connection, the WAL flag in the file).
+        mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        if mode != JOURNAL_MODE:
+            mode = str(conn.execute(f"PRAGMA journal_mode={JOURNAL_MODE}").fetchone()[0]).lower()
+            if mode != JOURNAL_MODE:
+                logger.warning(
+                    "SQLite store %s could not use the %s journal (got %s)",
+                    self.path,
+                    JOURNAL_MODE,
+                    mode,
+                )
+        conn.execute("PRAGMA synchronous=OFF")
         exists = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
         ).fetchone()
         if exists is None:
             conn.execute(_CREATE_TABLE)
+
+
+def _write(conn: sqlite3.Connection, statement: str, parameters: tuple[Any, ...]) -> None:
+    """One write in its own ``BEGIN IMMEDIATE`` transaction (see the module notes)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(statement, parameters)
+        conn.execute("COMMIT")
+    except BaseException:
+        # A failed COMMIT (a reader of another process kept the lock too long) leaves the
+        # transaction open; end it so the connection can be retried or reused.
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                logger.debug("Ignoring an error while rolling back", exc_info=True)
+        raise
+
+
+def _make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parents with mode 0700 (existing ones are left be)."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            path.mkdir(mode=DIR_MODE)
