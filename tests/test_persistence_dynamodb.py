@@ -292,10 +292,10 @@ def test_odd_record_reads_as_empty_with_a_warning_and_the_next_save_replaces_it(
 
 def test_odd_record_does_not_stop_the_user_saving_settings(aws: Any) -> None:
     """Through the skill: an odd record is no obstacle to setting and keeping a hold."""
-    from skill.tools import envelopes as E
     from boto3.dynamodb.types import Binary
 
     from skill.builder import build_lambda_handler
+    from skill.tools import envelopes as E
 
     user = "amzn1.ask.account.ODDSKILL"
     aws.Table(TABLE).put_item(Item={"id": user, "attributes": Binary(b"junk")})
@@ -363,11 +363,11 @@ def _throttled(request: Any) -> Any:
 def test_stalled_or_throttled_table_gives_up_after_two_attempts_and_the_user_hears_the_answer(
     aws: Any, monkeypatch: pytest.MonkeyPatch, fault: Any
 ) -> None:
-    from skill.tools import envelopes as E
     from botocore.exceptions import ClientError, ReadTimeoutError
     from botocore.retries.standard import ExponentialBackoff
 
     from skill.builder import build_lambda_handler
+    from skill.tools import envelopes as E
 
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
     user = "amzn1.ask.account.SLOW"

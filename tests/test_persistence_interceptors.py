@@ -453,11 +453,10 @@ def test_end_to_end_with_sqlite_including_a_locked_database(tmp_path: Path) -> N
 
 
 def test_an_expired_routine_place_is_deleted_not_just_ignored() -> None:
-    from skill.tools import envelopes as E
-
     from skill.builder import build_lambda_handler
     from skill.persistence.memory_store import InMemoryPersistenceAdapter
     from skill.routine import PLACE_MAX_AGE_SECONDS
+    from skill.tools import envelopes as E
 
     store = InMemoryPersistenceAdapter()
     now = [1_700_000_000.0]
