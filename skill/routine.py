@@ -21,7 +21,15 @@ from .content import (
     Routine,
     Step,
 )
-from .speech import MAX_BREAK_SECONDS, Part, Pause, SpeechLimitError, Voice, paced_hold, render
+from .speech import (
+    Part,
+    Pause,
+    SpeechLimitError,
+    Voice,
+    hold_chunks,
+    paced_hold,
+    render,
+)
 
 #: A stored place older than this is not offered again: the cramp is long over.
 PLACE_MAX_AGE_SECONDS = 2 * 60 * 60
@@ -154,17 +162,18 @@ def previous_step(place: Place, now: float) -> Place:
 
 
 def hold_cues(seconds: int, content: Content) -> list[str]:
-    """What is said between the 10-second breaks of a hold.
+    """What is said between the breaks of a hold (:func:`~skill.speech.hold_chunks`).
 
     The first and the last gap say how long is left; the ones between remind the user to breathe
     and to go only as far as the muscle releases.
     """
-    gaps = max(0, math.ceil(seconds / MAX_BREAK_SECONDS) - 1)
+    chunks = hold_chunks(seconds)
+    gaps = len(chunks) - 1
     reminders = [content.phrase("cue.breathe"), content.phrase("cue.gentle"),
                  content.phrase("cue.relax")]
     cues: list[str] = []
     for gap in range(gaps):
-        remaining = seconds - int(MAX_BREAK_SECONDS) * (gap + 1)
+        remaining = round(seconds - sum(chunks[: gap + 1]))
         if gap in (0, gaps - 1):
             cues.append(content.phrase("cue.left", seconds=remaining))
         else:

@@ -16,6 +16,7 @@ the tests all see exactly what Alexa would be sent.
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,6 +84,29 @@ def _format_seconds(seconds: float) -> str:
     return f"{round(seconds * 1000)}ms"
 
 
+#: The shortest last break of a hold: a cue like "2 seconds left" comes too late to be useful.
+MIN_LAST_BREAK_SECONDS = 5.0
+
+
+def hold_chunks(seconds: float) -> list[float]:
+    """The breaks a hold of ``seconds`` is paced in: at most 10 s each, adding up to ``seconds``.
+
+    Full 10-second breaks first; a last break shorter than 5 s is evened out with the one
+    before it (11 s is 6 + 5, not 10 + 1), so the last cue still leaves time to hear it.
+    """
+    chunks: list[float] = []
+    remaining = float(seconds)
+    while remaining > 1e-9:
+        chunk = min(MAX_BREAK_SECONDS, remaining)
+        chunks.append(chunk)
+        remaining -= chunk
+    if len(chunks) > 1 and chunks[-1] < MIN_LAST_BREAK_SECONDS:
+        pair = chunks[-2] + chunks[-1]
+        last = math.floor(pair / 2)
+        chunks[-2:] = [pair - last, float(last)]
+    return chunks
+
+
 def paced_hold(seconds: float, cues: Sequence[str], release: str) -> list[Part]:
     """A hold of ``seconds`` as breaks of at most 10 s, with a spoken cue between each two.
 
@@ -91,14 +115,8 @@ def paced_hold(seconds: float, cues: Sequence[str], release: str) -> list[Part]:
     """
     if seconds <= 0:
         return [release]
-    chunks: list[float] = []
-    remaining = float(seconds)
-    while remaining > 1e-9:
-        chunk = min(MAX_BREAK_SECONDS, remaining)
-        chunks.append(chunk)
-        remaining -= chunk
     parts: list[Part] = []
-    for index, chunk in enumerate(chunks):
+    for index, chunk in enumerate(hold_chunks(seconds)):
         if index:
             cue = cues[min(index - 1, len(cues) - 1)] if cues else "keep breathing"
             parts.append(cue)

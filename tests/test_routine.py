@@ -23,7 +23,7 @@ from skill.routine import (
     hold_cues,
     step_parts,
 )
-from skill.speech import Pause, render
+from skill.speech import Pause, paced_hold, render
 from skill.tools.paths import project_root
 
 CONTENT_ROOT = project_root() / "content"
@@ -196,8 +196,10 @@ def test_clamp_hold(seconds: int, clamped: int) -> None:
     ("seconds", "cues"),
     [
         (10, []),
+        (11, ["5 seconds left."]),
         (15, ["5 seconds left."]),
         (20, ["10 seconds left."]),
+        (21, ["11 seconds left.", "5 seconds left."]),
         (30, ["20 seconds left.", "10 seconds left."]),
         (45, ["35 seconds left.", "Breathe.", "Only as far as it releases.", "5 seconds left."]),
         (
@@ -214,6 +216,15 @@ def test_clamp_hold(seconds: int, clamped: int) -> None:
 )
 def test_hold_cues(content: Content, seconds: int, cues: list[str]) -> None:
     assert hold_cues(seconds, content) == cues
+
+
+@pytest.mark.parametrize("seconds", range(10, 61))
+def test_a_hold_never_ends_on_a_cue_too_late_to_hear(content: Content, seconds: int) -> None:
+    pauses = [part.seconds for part in paced_hold(seconds, hold_cues(seconds, content), "release")
+              if isinstance(part, Pause)]
+    assert math.isclose(sum(pauses), seconds)
+    assert all(pause <= 10 for pause in pauses)
+    assert pauses[-1] >= 5 or len(pauses) == 1
 
 
 def test_step_parts_intro_only_when_starting(content: Content) -> None:
