@@ -214,20 +214,23 @@ def run_model(
     args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    from .model_build import ModelSourceError, write_model
+    from .model_build import ModelSourceError, write_models
 
     try:
-        report = write_model(check=args.check)
+        reports = write_models(check=args.check)
     except ModelSourceError as error:
         err.write(f"cramp-helper: model: {error}\n")
         return 2
-    if report.checked_only and report.changed:
+    stale = [report for report in reports if report.checked_only and report.changed]
+    for report in stale:
         err.write(
             f"cramp-helper: {report.path} differs from its templates: run `cramp-helper model`\n"
         )
+    if stale:
         return 1
-    state = "rewritten" if report.changed else "already current"
-    out.write(f"{report.path}: {report.samples} samples, {state}\n")
+    for report in reports:
+        state = "rewritten" if report.changed else "already current"
+        out.write(f"{report.path}: {report.samples} samples, {state}\n")
     return 0
 
 
