@@ -27,8 +27,9 @@ from .envelope import RESPONSE_VERSION, EnvelopeAnswerer
 from .guide import Guide
 from .handlers import launch
 from .handlers.base import Deps
+from .handlers.can_fulfill import CanFulfillIntentHandler
 from .handlers.errors import ApologyHandler
-from .handlers.routes import IntentRouter
+from .handlers.routes import ROUTES, IntentRouter
 from .persistence.interceptors import add_user_state_interceptors
 from .replies import from_answer
 from .routine import check_routines_fit
@@ -109,6 +110,7 @@ def _builder(
         launch.LaunchHandler(deps),
         launch.SessionEndedHandler(),
         IntentRouter(deps),
+        CanFulfillIntentHandler(frozenset(ROUTES)),
         launch.OtherRequestHandler(),
     ]:
         builder.add_request_handler(handler)
