@@ -40,15 +40,21 @@ log = logging.getLogger(__name__)
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def load_checked_content(content: Content | None = None) -> dict[str, Content]:
+def load_checked_content(
+    content: Content | None = None, contents: Mapping[str, Content] | None = None
+) -> dict[str, Content]:
     """Every locale's content by locale, loaded and checked (routines included) once.
 
-    A ``content`` given (tests) is the only one, and speaks for every locale.
+    A ``content`` given (tests) is the only one, and speaks for every locale; ``contents``
+    (locale -> content, already loaded) stands for every locale's.
     """
-    contents = {content.locale: content} if content is not None else load_all_content()
-    for loaded in contents.values():
+    if content is not None:
+        chosen = {content.locale: content}
+    else:
+        chosen = dict(contents) if contents is not None else load_all_content()
+    for loaded in chosen.values():
         check_routines_fit(loaded)
-    return contents
+    return chosen
 
 
 def _deps(
@@ -78,6 +84,7 @@ def skill_builder(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
     api_client: ApiClient | None = None,
+    contents: Mapping[str, Content] | None = None,
 ) -> CustomSkillBuilder:
     """The skill's builder (handlers, store, interceptors), over content loaded and checked here.
 
@@ -85,7 +92,7 @@ def skill_builder(
     by default at night); without one, the skill never calls out.
     """
     return _builder(
-        persistence_adapter, skill_id, load_checked_content(content), clock, api_client
+        persistence_adapter, skill_id, load_checked_content(content, contents), clock, api_client
     )
 
 
@@ -126,11 +133,12 @@ def build_skill(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
     api_client: ApiClient | None = None,
+    contents: Mapping[str, Content] | None = None,
 ) -> CustomSkill:
     """The skill, ready to ``invoke``. Without an adapter, nothing is kept between sessions."""
     return skill_builder(
         persistence_adapter, skill_id=skill_id, content=content, clock=clock,
-        api_client=api_client,
+        api_client=api_client, contents=contents,
     ).create()
 
 
@@ -141,6 +149,7 @@ def build_lambda_handler(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
     api_client: ApiClient | None = None,
+    contents: Mapping[str, Content] | None = None,
 ) -> LambdaHandler:
     """The AWS Lambda entry: ``handler(event, context) -> response dict``.
 
@@ -148,7 +157,8 @@ def build_lambda_handler(
     envelopes are read tolerantly (see :mod:`skill.envelope`), as the web service reads them.
     """
     return build_answerer(
-        persistence_adapter, skill_id=skill_id, content=content, clock=clock, api_client=api_client
+        persistence_adapter, skill_id=skill_id, content=content, clock=clock,
+        api_client=api_client, contents=contents,
     ).answer
 
 
@@ -159,11 +169,12 @@ def build_answerer(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
     api_client: ApiClient | None = None,
+    contents: Mapping[str, Content] | None = None,
 ) -> EnvelopeAnswerer:
     """The skill behind its tolerant envelope reader: the one entry for Lambda and the web."""
-    contents = load_checked_content(content)
-    skill = _builder(persistence_adapter, skill_id, contents, clock, api_client).create()
-    default = contents.get(DEFAULT_LOCALE) or next(iter(contents.values()))
+    chosen = load_checked_content(content, contents)
+    skill = _builder(persistence_adapter, skill_id, chosen, clock, api_client).create()
+    default = chosen.get(DEFAULT_LOCALE) or next(iter(chosen.values()))
     return EnvelopeAnswerer(skill, unreadable_request_response(default))
 
 
