@@ -3,6 +3,12 @@
 Content is read once, when the skill is built, and checked thoroughly then: a broken file stops
 start-up with an error naming the file and the key, instead of surprising a user at 3 a.m.
 
+``content/en-US/`` holds everything the skill says; ``content/<locale>/`` (en-GB, en-CA, en-AU,
+en-IN) holds only what differs there, merged over en-US field by field (see
+:meth:`_Checker.load`), and is checked exactly as en-US is. :func:`load_all_content` loads every
+locale. Answers say the emergency number as ``{emergency_number}``, filled at load time from the
+locale's ``emergency.number`` phrase (:data:`LOCALE_PLACEHOLDERS`).
+
 Beyond its shape, the content is checked for what a listener can take in at night: at most
 :data:`MAX_ANSWER_WORDS` words before the follow-up question, lists of at most
 :data:`MAX_LIST_ITEMS` parts a sentence (:func:`list_lengths`), no :data:`BANNED_PHRASES`, no
@@ -12,6 +18,7 @@ asked (:func:`check_medicine_answers`; the phrasing itself is in :mod:`skill.med
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -192,6 +199,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def read_folder(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``*.yaml`` of ``folder`` as ``(file name, data)``, sorted by name."""
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise ContentError(f"{folder}: no content files")
+    return [(path.name, _read_yaml(path)) for path in files]
+
+
 def _merged(base: Any, change: Any, where: str) -> Any:
     """``change`` over ``base``: mappings merged key by key, anything else replaced."""
     if isinstance(base, dict) and isinstance(change, dict):
@@ -262,19 +277,21 @@ class _Checker:
             raise self.fail(file, key, "must be a mapping")
         return value
 
-    def load(self, overlay: Path | None = None) -> None:
+    def load(
+        self,
+        overlay: Path | None = None,
+        base: list[tuple[str, dict[str, Any]]] | None = None,
+    ) -> None:
         """Read every file of the folder; then ``overlay``'s entries over them (see below).
 
         An overlay (``content/<locale>/``) holds only what differs from the base locale: each of
         its entries names an entry the base has and replaces the fields it gives (mappings are
         merged, anything else replaced), so a locale can change one phrase, one answer's
         ``say``, or add a brand name to a medicine's ``also``. An entry the base lacks is an
-        error: a locale never says something the base locale cannot.
+        error: a locale never says something the base locale cannot. ``base`` is the folder's
+        files already read (:func:`read_folder`), to read them once for every locale.
         """
-        files = sorted(self.folder.glob("*.yaml"))
-        if not files:
-            raise ContentError(f"{self.folder}: no content files")
-        loaded = [(path.name, _read_yaml(path)) for path in files]
+        loaded = copy.deepcopy(base) if base is not None else read_folder(self.folder)
         if overlay is not None:
             _apply_overlay(loaded, overlay)
         for name, data in loaded:
@@ -717,10 +734,16 @@ def _fill_locale_placeholders(checker: _Checker, file_of: Mapping[str, str]) -> 
         checker.phrases[key] = put(text)
 
 
-def load_content(root: Path | None = None, locale: str = DEFAULT_LOCALE) -> Content:
+def load_content(
+    root: Path | None = None,
+    locale: str = DEFAULT_LOCALE,
+    *,
+    base: list[tuple[str, dict[str, Any]]] | None = None,
+) -> Content:
     """Load and check one locale: the base locale's files with ``content/<locale>/`` over them.
 
-    Raises :class:`ContentError` naming file and key.
+    ``base`` is the base locale's files already read (see :func:`load_all_content`). Raises
+    :class:`ContentError` naming file and key.
     """
     root = root or default_content_root()
     folder = locale_folder(root, DEFAULT_LOCALE)
@@ -728,7 +751,7 @@ def load_content(root: Path | None = None, locale: str = DEFAULT_LOCALE) -> Cont
         raise ContentError(f"{folder}: content folder not found")
     overlay = overlay_folder(root, locale)
     checker = _Checker(folder)
-    checker.load(overlay)
+    checker.load(overlay, base)
     checker.check_links()
     _fill_locale_placeholders(checker, checker.where)
     medications = finish_medicines(checker.medications, checker.medicine_answers, checker.where)
@@ -750,4 +773,5 @@ def load_content(root: Path | None = None, locale: str = DEFAULT_LOCALE) -> Cont
 def load_all_content(root: Path | None = None) -> dict[str, Content]:
     """Every locale's content (:func:`content_locales`), each loaded and checked."""
     root = root or default_content_root()
-    return {locale: load_content(root, locale) for locale in content_locales(root)}
+    base = read_folder(locale_folder(root, DEFAULT_LOCALE))
+    return {locale: load_content(root, locale, base=base) for locale in content_locales(root)}
