@@ -207,38 +207,52 @@ def read_folder(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     return [(path.name, _read_yaml(path)) for path in files]
 
 
-def _merged(base: Any, change: Any, where: str) -> Any:
+def _merged(base: Any, change: Any) -> Any:
     """``change`` over ``base``: mappings merged key by key, anything else replaced."""
     if isinstance(base, dict) and isinstance(change, dict):
         merged = dict(base)
         for key, value in change.items():
-            merged[key] = _merged(base[key], value, f"{where}.{key}") if key in base else value
+            merged[key] = _merged(base[key], value) if key in base else value
         return merged
     return change
 
 
-def _apply_overlay(loaded: list[tuple[str, dict[str, Any]]], overlay: Path) -> None:
-    """Merge each entry of ``overlay``'s files into the base file that holds the same entry."""
+def _apply_overlay(
+    loaded: list[tuple[str, dict[str, Any]]], overlay: Path
+) -> list[tuple[str, dict[str, Any]]]:
+    """Each entry of ``overlay``'s files merged into the base file holding the same entry.
+
+    A base file changed so is named with the overlay files that changed it
+    (``answers.yaml with en-GB/answers.yaml``), so a check that fails names both.
+    """
     holder = {
-        (section, key): data[section]
-        for _, data in loaded
+        (section, key): (name, data[section])
+        for name, data in loaded
         for section, entries in data.items()
         if isinstance(entries, dict)
         for key in entries
     }
+    changed_by: dict[str, list[str]] = {}
     for path in sorted(overlay.glob("*.yaml")):
         where = f"{overlay.name}/{path.name}"
         for section, entries in _read_yaml(path).items():
             if not isinstance(entries, dict):
                 raise ContentError(f"{where}: {section}: must be a mapping")
             for key, value in entries.items():
-                target = holder.get((section, key))
-                if target is None:
+                found = holder.get((section, key))
+                if found is None:
                     raise ContentError(
                         f"{where}: {section}: {key}: not in the base locale; a locale folder "
                         "holds only what differs from it"
                     )
-                target[key] = _merged(target[key], value, f"{where}: {key}")
+                name, target = found
+                target[key] = _merged(target[key], value)
+                if where not in changed_by.setdefault(name, []):
+                    changed_by[name].append(where)
+    return [
+        (f"{name} with {', '.join(changed_by[name])}" if name in changed_by else name, data)
+        for name, data in loaded
+    ]
 
 
 class _Checker:
@@ -293,7 +307,7 @@ class _Checker:
         """
         loaded = copy.deepcopy(base) if base is not None else read_folder(self.folder)
         if overlay is not None:
-            _apply_overlay(loaded, overlay)
+            loaded = _apply_overlay(loaded, overlay)
         for name, data in loaded:
             for section, entries in data.items():
                 loader = getattr(self, f"_load_{section}", None)

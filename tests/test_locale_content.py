@@ -132,7 +132,7 @@ def test_an_overlay_is_checked_like_the_base(tmp_path: Path) -> None:
     root = _with_overlay(tmp_path, "answers:\n  heat:\n    say: {long}\n".format(
         long=" ".join(["word"] * 60)
     ))
-    with pytest.raises(ContentError, match="heat"):
+    with pytest.raises(ContentError, match=r"answers.yaml with en-GB/x.yaml: heat"):
         load_content(root, "en-GB")
 
 
