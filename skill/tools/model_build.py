@@ -406,20 +406,28 @@ def model_locales(root: Path | None = None) -> tuple[str, ...]:
 def write_models(
     root: Path | None = None, *, check: bool = False, locales: tuple[str, ...] | None = None
 ) -> list[BuildReport]:
-    """:func:`write_model` for every locale (:func:`model_locales`), then the skill package."""
+    """:func:`write_model` for every locale (:func:`model_locales`), then the skill package.
+
+    Every locale is built before anything is written, so a broken template leaves all files
+    as they were.
+    """
     from skill.tools.manifest import sync_skill_package
 
     root = root or project_root()
-    locales = locales or model_locales(root)
-    reports = [write_model(locale, root, check=True) for locale in locales]
+    texts = {locale: generate(locale, root) for locale in locales or model_locales(root)}
+    reports = []
+    for locale, text in texts.items():
+        path = model_path(locale, root)
+        changed = not path.is_file() or path.read_text(encoding="utf-8") != text
+        if changed and not check:
+            path.write_text(text, encoding="utf-8")
+        samples = sum(
+            len(intent["samples"])
+            for intent in json.loads(text)["interactionModel"]["languageModel"]["intents"]
+        )
+        reports.append(BuildReport(path, changed, samples, checked_only=check))
     if not check:
-        for report in reports:
-            if report.changed:
-                report.path.write_text(generate(report.path.stem, root), encoding="utf-8")
         sync_skill_package(root)
-        reports = [
-            BuildReport(r.path, r.changed, r.samples, checked_only=False) for r in reports
-        ]
     return reports
 
 
