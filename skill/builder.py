@@ -1,5 +1,9 @@
 """Building the skill: one handler per request type, content loaded once, the store chosen here.
 
+Every locale's content (``content/<locale>/`` over en-US) is loaded and checked once, at
+start-up; each request is answered from its own locale's content (see
+:meth:`skill.handlers.base.Deps.for_request`).
+
 There is one handler per request type: every intent goes through the route table in
 :mod:`skill.handlers.routes`, so no intent depends on the order of this list.
 """
@@ -8,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -17,13 +22,14 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model.services import ApiClient
 
 from .alexa_time import TimeZoneLookup
-from .content import Content, load_content
+from .content import DEFAULT_LOCALE, Content, load_all_content
 from .envelope import RESPONSE_VERSION, EnvelopeAnswerer
 from .guide import Guide
 from .handlers import launch
 from .handlers.base import Deps
+from .handlers.can_fulfill import CanFulfillIntentHandler
 from .handlers.errors import ApologyHandler
-from .handlers.routes import IntentRouter
+from .handlers.routes import ROUTES, IntentRouter
 from .persistence.interceptors import add_user_state_interceptors
 from .replies import from_answer
 from .routine import check_routines_fit
@@ -34,11 +40,41 @@ log = logging.getLogger(__name__)
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def load_checked_content(content: Content | None = None) -> Content:
-    """Content, loaded and checked (routines included) once, at start-up."""
-    content = content or load_content()
-    check_routines_fit(content)
-    return content
+def load_checked_content(
+    content: Content | None = None, contents: Mapping[str, Content] | None = None
+) -> dict[str, Content]:
+    """Every locale's content by locale, loaded and checked (routines included) once.
+
+    A ``content`` given (tests) is the only one, and speaks for every locale; ``contents``
+    (locale -> content, already loaded) stands for every locale's.
+    """
+    if content is not None:
+        chosen = {content.locale: content}
+    else:
+        chosen = dict(contents) if contents is not None else load_all_content()
+    for loaded in chosen.values():
+        check_routines_fit(loaded)
+    return chosen
+
+
+def _deps(
+    contents: Mapping[str, Content],
+    clock: Callable[[], float],
+    time_zones: TimeZoneLookup | None,
+) -> Deps:
+    """One Deps per locale; the default locale's (or the only one) answers any other locale."""
+    by_locale = {
+        locale: Deps(content=content, guide=Guide(content), clock=clock, time_zones=time_zones)
+        for locale, content in contents.items()
+    }
+    default = by_locale.get(DEFAULT_LOCALE) or next(iter(by_locale.values()))
+    return Deps(
+        content=default.content,
+        guide=default.guide,
+        clock=clock,
+        time_zones=time_zones,
+        locales=MappingProxyType(by_locale),
+    )
 
 
 def skill_builder(
@@ -48,6 +84,7 @@ def skill_builder(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
     api_client: ApiClient | None = None,
+    contents: Mapping[str, Content] | None = None,
 ) -> CustomSkillBuilder:
     """The skill's builder (handlers, store, interceptors), over content loaded and checked here.
 
@@ -55,20 +92,20 @@ def skill_builder(
     by default at night); without one, the skill never calls out.
     """
     return _builder(
-        persistence_adapter, skill_id, load_checked_content(content), clock, api_client
+        persistence_adapter, skill_id, load_checked_content(content, contents), clock, api_client
     )
 
 
 def _builder(
     persistence_adapter: AbstractPersistenceAdapter | None,
     skill_id: str | None,
-    content: Content,
+    contents: Mapping[str, Content],
     clock: Callable[[], float],
     api_client: ApiClient | None = None,
 ) -> CustomSkillBuilder:
     """The builder over content the caller has already checked."""
     time_zones = TimeZoneLookup(api_client) if api_client is not None else None
-    deps = Deps(content=content, guide=Guide(content), clock=clock, time_zones=time_zones)
+    deps = _deps(contents, clock, time_zones)
     builder = (
         CustomSkillBuilder()
         if persistence_adapter is None
@@ -80,6 +117,7 @@ def _builder(
         launch.LaunchHandler(deps),
         launch.SessionEndedHandler(),
         IntentRouter(deps),
+        CanFulfillIntentHandler(frozenset(ROUTES)),
         launch.OtherRequestHandler(),
     ]:
         builder.add_request_handler(handler)
@@ -95,11 +133,12 @@ def build_skill(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
     api_client: ApiClient | None = None,
+    contents: Mapping[str, Content] | None = None,
 ) -> CustomSkill:
     """The skill, ready to ``invoke``. Without an adapter, nothing is kept between sessions."""
     return skill_builder(
         persistence_adapter, skill_id=skill_id, content=content, clock=clock,
-        api_client=api_client,
+        api_client=api_client, contents=contents,
     ).create()
 
 
@@ -110,6 +149,7 @@ def build_lambda_handler(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
     api_client: ApiClient | None = None,
+    contents: Mapping[str, Content] | None = None,
 ) -> LambdaHandler:
     """The AWS Lambda entry: ``handler(event, context) -> response dict``.
 
@@ -117,7 +157,8 @@ def build_lambda_handler(
     envelopes are read tolerantly (see :mod:`skill.envelope`), as the web service reads them.
     """
     return build_answerer(
-        persistence_adapter, skill_id=skill_id, content=content, clock=clock, api_client=api_client
+        persistence_adapter, skill_id=skill_id, content=content, clock=clock,
+        api_client=api_client, contents=contents,
     ).answer
 
 
@@ -128,11 +169,13 @@ def build_answerer(
     content: Content | None = None,
     clock: Callable[[], float] = time.time,
     api_client: ApiClient | None = None,
+    contents: Mapping[str, Content] | None = None,
 ) -> EnvelopeAnswerer:
     """The skill behind its tolerant envelope reader: the one entry for Lambda and the web."""
-    content = load_checked_content(content)
-    skill = _builder(persistence_adapter, skill_id, content, clock, api_client).create()
-    return EnvelopeAnswerer(skill, unreadable_request_response(content))
+    chosen = load_checked_content(content, contents)
+    skill = _builder(persistence_adapter, skill_id, chosen, clock, api_client).create()
+    default = chosen.get(DEFAULT_LOCALE) or next(iter(chosen.values()))
+    return EnvelopeAnswerer(skill, unreadable_request_response(default))
 
 
 def unreadable_request_response(content: Content) -> dict[str, Any]:

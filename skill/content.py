@@ -3,6 +3,12 @@
 Content is read once, when the skill is built, and checked thoroughly then: a broken file stops
 start-up with an error naming the file and the key, instead of surprising a user at 3 a.m.
 
+``content/en-US/`` holds everything the skill says; ``content/<locale>/`` (en-GB, en-CA, en-AU,
+en-IN) holds only what differs there, merged over en-US field by field (see
+:meth:`_Checker.load`), and is checked exactly as en-US is. :func:`load_all_content` loads every
+locale. Answers say the emergency number as ``{emergency_number}``, filled at load time from the
+locale's ``emergency.number`` phrase (:data:`LOCALE_PLACEHOLDERS`).
+
 Beyond its shape, the content is checked for what a listener can take in at night: at most
 :data:`MAX_ANSWER_WORDS` words before the follow-up question, lists of at most
 :data:`MAX_LIST_ITEMS` parts a sentence (:func:`list_lengths`), no :data:`BANNED_PHRASES`, no
@@ -12,6 +18,7 @@ asked (:func:`check_medicine_answers`; the phrasing itself is in :mod:`skill.med
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -52,7 +59,13 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "seconds": "45",
         "direction": "long",
         "topic": "swimming",
+        "emergency_number": "nine one one",
     }
+)
+#: Placeholders filled once at load time from the locale's own phrases, not per request:
+#: placeholder -> phrase key. So every red-flag answer says the number of the request's country.
+LOCALE_PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
+    {"emergency_number": "emergency.number"}
 )
 _WORD = re.compile(r"[\w']+")
 #: libyaml's safe loader where PyYAML was built with it (ten times faster at start-up).
@@ -186,6 +199,62 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def read_folder(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``*.yaml`` of ``folder`` as ``(file name, data)``, sorted by name."""
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise ContentError(f"{folder}: no content files")
+    return [(path.name, _read_yaml(path)) for path in files]
+
+
+def _merged(base: Any, change: Any) -> Any:
+    """``change`` over ``base``: mappings merged key by key, anything else replaced."""
+    if isinstance(base, dict) and isinstance(change, dict):
+        merged = dict(base)
+        for key, value in change.items():
+            merged[key] = _merged(base[key], value) if key in base else value
+        return merged
+    return change
+
+
+def _apply_overlay(
+    loaded: list[tuple[str, dict[str, Any]]], overlay: Path
+) -> list[tuple[str, dict[str, Any]]]:
+    """Each entry of ``overlay``'s files merged into the base file holding the same entry.
+
+    A base file changed so is named with the overlay files that changed it
+    (``answers.yaml with en-GB/answers.yaml``), so a check that fails names both.
+    """
+    holder = {
+        (section, key): (name, data[section])
+        for name, data in loaded
+        for section, entries in data.items()
+        if isinstance(entries, dict)
+        for key in entries
+    }
+    changed_by: dict[str, list[str]] = {}
+    for path in sorted(overlay.glob("*.yaml")):
+        where = f"{overlay.name}/{path.name}"
+        for section, entries in _read_yaml(path).items():
+            if not isinstance(entries, dict):
+                raise ContentError(f"{where}: {section}: must be a mapping")
+            for key, value in entries.items():
+                found = holder.get((section, key))
+                if found is None:
+                    raise ContentError(
+                        f"{where}: {section}: {key}: not in the base locale; a locale folder "
+                        "holds only what differs from it"
+                    )
+                name, target = found
+                target[key] = _merged(target[key], value)
+                if where not in changed_by.setdefault(name, []):
+                    changed_by[name].append(where)
+    return [
+        (f"{name} with {', '.join(changed_by[name])}" if name in changed_by else name, data)
+        for name, data in loaded
+    ]
+
+
 class _Checker:
     """Reads one locale's files into :class:`Content`, naming file and key in every error."""
 
@@ -222,20 +291,32 @@ class _Checker:
             raise self.fail(file, key, "must be a mapping")
         return value
 
-    def load(self) -> None:
-        files = sorted(self.folder.glob("*.yaml"))
-        if not files:
-            raise ContentError(f"{self.folder}: no content files")
-        for path in files:
-            data = _read_yaml(path)
+    def load(
+        self,
+        overlay: Path | None = None,
+        base: list[tuple[str, dict[str, Any]]] | None = None,
+    ) -> None:
+        """Read every file of the folder; then ``overlay``'s entries over them (see below).
+
+        An overlay (``content/<locale>/``) holds only what differs from the base locale: each of
+        its entries names an entry the base has and replaces the fields it gives (mappings are
+        merged, anything else replaced), so a locale can change one phrase, one answer's
+        ``say``, or add a brand name to a medicine's ``also``. An entry the base lacks is an
+        error: a locale never says something the base locale cannot. ``base`` is the folder's
+        files already read (:func:`read_folder`), to read them once for every locale.
+        """
+        loaded = copy.deepcopy(base) if base is not None else read_folder(self.folder)
+        if overlay is not None:
+            loaded = _apply_overlay(loaded, overlay)
+        for name, data in loaded:
             for section, entries in data.items():
                 loader = getattr(self, f"_load_{section}", None)
                 if loader is None:
-                    raise ContentError(f"{path.name}: unknown section {section!r}")
-                for key, value in self.mapping(path.name, section, entries).items():
+                    raise ContentError(f"{name}: unknown section {section!r}")
+                for key, value in self.mapping(name, section, entries).items():
                     if not isinstance(key, str):
-                        raise self.fail(path.name, str(key), "keys must be text")
-                    loader(path.name, key, value)
+                        raise self.fail(name, str(key), "keys must be text")
+                    loader(name, key, value)
 
     def _claim(self, file: str, kind: str, key: str) -> None:
         slot = f"{kind}:{key}"
@@ -621,19 +702,76 @@ def locale_folder(root: Path, locale: str) -> Path:
     return root / DEFAULT_LOCALE
 
 
-def load_content(root: Path | None = None, locale: str = DEFAULT_LOCALE) -> Content:
-    """Load and check one locale. Raises :class:`ContentError` naming file and key."""
+def overlay_folder(root: Path, locale: str) -> Path | None:
+    """``content/<locale>/`` when it exists and is not the base locale's own folder."""
+    folder = root / locale
+    base = locale_folder(root, DEFAULT_LOCALE)
+    return folder if folder.is_dir() and folder.resolve() != base.resolve() else None
+
+
+def content_locales(root: Path | None = None) -> tuple[str, ...]:
+    """Every locale with content of its own (the base locale first), e.g. ``("en-US", "en-GB")``."""
     root = root or default_content_root()
-    folder = locale_folder(root, locale)
+    base = locale_folder(root, DEFAULT_LOCALE).name
+    others = sorted(
+        p.name for p in root.iterdir() if p.is_dir() and p.name != base and "-" in p.name
+    ) if root.is_dir() else []
+    return (base, *others)
+
+
+def _fill_locale_placeholders(checker: _Checker, file_of: Mapping[str, str]) -> None:
+    """Put the locale's own words (its emergency number) into every answer and phrase."""
+    values: dict[str, str] = {}
+    for placeholder, key in LOCALE_PLACEHOLDERS.items():
+        if key not in checker.phrases:
+            raise ContentError(f"phrases: {key}: missing (answers say it as {{{placeholder}}})")
+        values[placeholder] = checker.phrases[key]
+
+    def put(text: str) -> str:
+        for placeholder, value in values.items():
+            text = text.replace(f"{{{placeholder}}}", value)
+        return text
+
+    for key, answer in checker.answers.items():
+        checker.answers[key] = replace(
+            answer,
+            say=put(answer.say),
+            ask=put(answer.ask) if answer.ask else answer.ask,
+            reprompt=put(answer.reprompt) if answer.reprompt else answer.reprompt,
+        )
+        if word_count(fill(checker.answers[key].say, PLACEHOLDERS)) > MAX_ANSWER_WORDS:
+            raise ContentError(
+                f"{file_of.get(f'answer-file:{key}', 'answers')}: {key}: `say` is over "
+                f"{MAX_ANSWER_WORDS} words"
+            )
+    for key, text in checker.phrases.items():
+        checker.phrases[key] = put(text)
+
+
+def load_content(
+    root: Path | None = None,
+    locale: str = DEFAULT_LOCALE,
+    *,
+    base: list[tuple[str, dict[str, Any]]] | None = None,
+) -> Content:
+    """Load and check one locale: the base locale's files with ``content/<locale>/`` over them.
+
+    ``base`` is the base locale's files already read (see :func:`load_all_content`). Raises
+    :class:`ContentError` naming file and key.
+    """
+    root = root or default_content_root()
+    folder = locale_folder(root, DEFAULT_LOCALE)
     if not folder.is_dir():
         raise ContentError(f"{folder}: content folder not found")
+    overlay = overlay_folder(root, locale)
     checker = _Checker(folder)
-    checker.load()
+    checker.load(overlay, base)
     checker.check_links()
+    _fill_locale_placeholders(checker, checker.where)
     medications = finish_medicines(checker.medications, checker.medicine_answers, checker.where)
-    log.debug("loaded %d answers from %s", len(checker.answers), folder)
+    log.debug("loaded %d answers from %s (over it: %s)", len(checker.answers), folder, overlay)
     content = Content(
-        locale=folder.name,
+        locale=overlay.name if overlay is not None else folder.name,
         answers=MappingProxyType(checker.answers),
         phrases=MappingProxyType(checker.phrases),
         medications=MappingProxyType(medications),
@@ -644,3 +782,10 @@ def load_content(root: Path | None = None, locale: str = DEFAULT_LOCALE) -> Cont
     check_medicine_answers(content, checker.where)
     check_examples(content, checker.where)
     return content
+
+
+def load_all_content(root: Path | None = None) -> dict[str, Content]:
+    """Every locale's content (:func:`content_locales`), each loaded and checked."""
+    root = root or default_content_root()
+    base = read_folder(locale_folder(root, DEFAULT_LOCALE))
+    return {locale: load_content(root, locale, base=base) for locale in content_locales(root)}

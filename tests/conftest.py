@@ -21,10 +21,10 @@ os.environ.pop("CRAMP_HELPER_DYNAMODB_TABLE", None)
 os.environ.pop("CRAMP_HELPER_SKILL_ID", None)
 
 from skill.builder import build_lambda_handler  # noqa: E402
-from skill.content import Content, load_content  # noqa: E402
+from skill.content import Content, load_all_content, load_content  # noqa: E402
 from skill.persistence.memory_store import InMemoryPersistenceAdapter  # noqa: E402
 from skill.tools.local.device import LOCAL_USER_ID, LocalDevice  # noqa: E402
-from skill.tools.local.model import InteractionModel  # noqa: E402
+from skill.tools.local.model import InteractionModel, default_model_path  # noqa: E402
 
 #: 2023-11-14 22:13:20 UTC: a fixed "now" for every device, moved only by the tests.
 START_TIME = 1_700_000_000.0
@@ -56,8 +56,27 @@ def content() -> Content:
 
 
 @pytest.fixture(scope="session")
+def contents() -> dict[str, Content]:
+    """Every locale's content, by locale (``en-US`` is the same as ``content``)."""
+    return load_all_content()
+
+
+@pytest.fixture(scope="session")
 def model() -> InteractionModel:
     return InteractionModel.load()
+
+
+@pytest.fixture(scope="session")
+def models(model: InteractionModel) -> Callable[[str], InteractionModel]:
+    """``models(locale)``: that locale's interaction model, loaded once."""
+    loaded = {"en-US": model}
+
+    def get(locale: str) -> InteractionModel:
+        if locale not in loaded:
+            loaded[locale] = InteractionModel.load(default_model_path(locale))
+        return loaded[locale]
+
+    return get
 
 
 @pytest.fixture
@@ -72,15 +91,16 @@ def store() -> InMemoryPersistenceAdapter:
 
 @pytest.fixture
 def device(
-    content: Content,
-    model: InteractionModel,
+    contents: dict[str, Content],
+    models: Callable[[str], InteractionModel],
     clock: FixedClock,
     store: InMemoryPersistenceAdapter,
 ) -> DeviceFactory:
-    """``device(user_id=...)``: a LocalDevice; all devices of one test share store and clock."""
-    handler = build_lambda_handler(store, content=content, clock=clock)
+    """``device(user_id=..., locale=...)``: a LocalDevice in that locale (default en-US), with
+    its model; all devices of one test share skill, store and clock."""
+    handler = build_lambda_handler(store, contents=contents, clock=clock)
 
-    def make(user_id: str = LOCAL_USER_ID) -> LocalDevice:
-        return LocalDevice(handler, model, user_id=user_id)
+    def make(user_id: str = LOCAL_USER_ID, locale: str = "en-US") -> LocalDevice:
+        return LocalDevice(handler, models(locale), user_id=user_id, locale=locale)
 
     return make

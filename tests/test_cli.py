@@ -211,3 +211,31 @@ def test_package_refuses_an_interpreter_of_another_version(
     assert f"is Python {sys.version_info.major}.{sys.version_info.minor}" in error
     assert "the bundle is for 3.12" in error
     assert not output.exists()
+
+
+@pytest.mark.parametrize(
+    ("locale", "number", "said_as"),
+    [("en-US", "nine one one", "should i call nine one one"),
+     ("en-CA", "nine one one", "should i go to emerg"),
+     ("en-GB", "nine nine nine", "should i ring nine nine nine"),
+     ("en-AU", "triple zero", "should i call triple zero"),
+     ("en-IN", "one one two", "should i call one one two")],
+)
+def test_say_in_a_locale_names_its_emergency_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], locale: str, number: str, said_as: str
+) -> None:
+    db = str(tmp_path / "db")
+    words = "ask cramp helper i can't breathe"
+    assert cli.main(["say", "--locale", locale, "--strict", words, "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "[EmergencyIntent]" in out and f"call {number} now" in out
+    # The locale's own way of asking reaches the same answer.
+    assert cli.main(["say", "--locale", locale, "--strict", f"ask cramp helper {said_as}",
+                     "--db", db]) == 0
+    assert f"call {number} now" in capsys.readouterr().out
+
+
+def test_an_unknown_locale_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["say", "--locale", "fr-FR", "hello"])
+    assert "invalid choice" in capsys.readouterr().err

@@ -96,7 +96,8 @@ def test_unknown_keys_and_missing_values_are_errors(content: Content) -> None:
 
 
 def test_locale_falls_back_to_en_us(tmp_path: Path) -> None:
-    assert load_content(locale="en-GB").locale == "en-US"
+    assert load_content(locale="fr-FR").locale == "en-US"
+    assert load_content(locale="en-GB").locale == "en-GB"
     root = copy_content(tmp_path)
     (root / "en-US").rename(root / "en")
     assert load_content(root, "en-AU").locale == "en"

@@ -1,4 +1,4 @@
-"""Checks on the Alexa interaction model (interaction_model/en-US.json).
+"""Checks on the Alexa interaction models (interaction_model/<locale>.json, every locale).
 
 The model is only data, so these tests apply Alexa's rules for samples and slot types, and pin
 the intent, slot and slot-value-id names that the handlers and content rely on.
@@ -12,9 +12,8 @@ from collections import defaultdict
 import pytest
 from contract import CUSTOM_INTENT_SLOTS, INTENT_SLOTS, SLOT_TYPE_IDS
 
+from skill.tools.model_build import LOCALES
 from skill.tools.paths import interaction_model_path
-
-MODEL_PATH = interaction_model_path("en-US")
 
 MAIN_INTENTS = (
     "StretchIntent",
@@ -125,9 +124,9 @@ def normalise(text):
     return " ".join(text.split())
 
 
-@pytest.fixture(scope="module")
-def model():
-    with MODEL_PATH.open(encoding="utf-8") as f:
+@pytest.fixture(scope="module", params=LOCALES)
+def model(request):
+    with interaction_model_path(request.param).open(encoding="utf-8") as f:
         return json.load(f)
 
 
@@ -157,6 +156,7 @@ def phrases_of(slot_type):
 
 def test_model_loads_with_expected_shape(model):
     assert set(model) == {"interactionModel"}, f"unexpected top-level keys: {sorted(model)}"
+    assert set(model["interactionModel"]) <= {"languageModel", "_nameFreeInteraction"}
     language_model = model["interactionModel"]["languageModel"]
     assert isinstance(language_model["intents"], list) and language_model["intents"]
     assert isinstance(language_model["types"], list) and language_model["types"]
@@ -421,6 +421,11 @@ MAX_SLOT_VALUE_CHARS = 140
 MAX_MODEL_BYTES = 1_000_000
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+def test_model_file_within_alexa_limits(locale):
+    assert interaction_model_path(locale).stat().st_size <= MAX_MODEL_BYTES
+
+
 def test_model_within_alexa_limits(language_model):
     intents = language_model["intents"]
     assert len(intents) <= MAX_INTENTS
@@ -436,4 +441,3 @@ def test_model_within_alexa_limits(language_model):
         s for intent in intents for s in intent.get("samples", []) if len(s) > MAX_SAMPLE_CHARS
     ]
     assert not long_samples, f"samples over {MAX_SAMPLE_CHARS} characters: {long_samples}"
-    assert MODEL_PATH.stat().st_size <= MAX_MODEL_BYTES

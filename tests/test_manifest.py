@@ -29,8 +29,15 @@ from skill.tools.paths import project_root
 
 ROOT = project_root()
 LOCALE = "en-US"
-#: What each example phrase must do, in order: launch, then one-shot requests to these intents.
-EXPECTED_PHRASE_TARGETS = (None, "StretchIntent", "MedicationIntent")
+#: Per locale, what each example phrase must do, in order: launch, then one-shot requests to
+#: these intents (each checked against that locale's own model).
+EXPECTED_PHRASE_TARGETS = {
+    "en-US": (None, "StretchIntent", "MedicationIntent"),
+    "en-CA": (None, "StretchIntent", "CauseIntent"),
+    "en-GB": (None, "StretchIntent", "MedicationIntent"),
+    "en-AU": (None, "StretchIntent", "DoctorIntent"),
+    "en-IN": (None, "StretchIntent", "MedicationIntent"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +45,19 @@ def manifest() -> dict[str, Any]:
     return load_manifest(ROOT)["manifest"]
 
 
-@pytest.fixture(scope="module")
-def listing(manifest: dict[str, Any]) -> dict[str, Any]:
-    return manifest["publishingInformation"]["locales"][LOCALE]
+@pytest.fixture(scope="module", params=sorted(EXPECTED_PHRASE_TARGETS))
+def locale(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
-def model() -> dict[str, Any]:
-    return load_model(LOCALE, ROOT)
+def listing(manifest: dict[str, Any], locale: str) -> dict[str, Any]:
+    return manifest["publishingInformation"]["locales"][locale]
+
+
+@pytest.fixture(scope="module")
+def model(locale: str) -> dict[str, Any]:
+    return load_model(locale, ROOT)
 
 
 # --- the listing -----------------------------------------------------------------------------
@@ -81,7 +93,8 @@ def test_distribution_and_category(manifest: dict[str, Any]) -> None:
     publishing = manifest["publishingInformation"]
     assert publishing["category"] == "HEALTH_AND_FITNESS"
     assert publishing["isAvailableWorldwide"] is False
-    assert publishing["distributionCountries"] == ["US"]
+    assert publishing["distributionCountries"] == ["US", "CA", "GB", "AU", "IN"]
+    assert set(publishing["locales"]) == set(EXPECTED_PHRASE_TARGETS)
     assert publishing["testingInstructions"].strip()
     assert manifest["manifestVersion"] == "1.0"
 
@@ -100,6 +113,23 @@ def test_custom_api_is_declared_for_the_deployer_to_fill(manifest: dict[str, Any
     assert isinstance(custom, dict)
     endpoint = custom.get("endpoint", {})
     assert set(endpoint) <= {"uri", "sourceDir", "sslCertificateType"}
+
+
+def test_can_fulfill_intent_request_is_declared(manifest: dict[str, Any]) -> None:
+    assert {"type": "CAN_FULFILL_INTENT_REQUEST"} in manifest["apis"]["custom"]["interfaces"]
+
+
+@pytest.mark.parametrize(
+    ("locale_name", "number"),
+    [("en-US", "911"), ("en-CA", "911"), ("en-GB", "999"), ("en-AU", "000"), ("en-IN", "112")],
+)
+def test_each_description_names_its_own_emergency_number(
+    manifest: dict[str, Any], locale_name: str, number: str
+) -> None:
+    description = manifest["publishingInformation"]["locales"][locale_name]["description"]
+    assert f"call {number}" in description
+    others = {"911", "999", "000", "112"} - {number}
+    assert not any(other in description for other in others)
 
 
 # --- example phrases -------------------------------------------------------------------------
@@ -124,17 +154,18 @@ def test_first_example_phrase_opens_the_skill(listing: dict[str, Any], model: di
 
 @pytest.mark.parametrize("index", [1, 2])
 def test_one_shot_example_phrases_reach_their_intent(
-    listing: dict[str, Any], model: dict, index: int
+    listing: dict[str, Any], model: dict, locale: str, index: int
 ) -> None:
     phrase = listing["examplePhrases"][index]
     invocation = model["interactionModel"]["languageModel"]["invocationName"]
     assert normalise(phrase).startswith(f"alexa ask {invocation} ")
     matches = match_example_phrase(phrase, model)
     assert matches, f"{phrase!r} matches no sample"
-    assert {m.intent for m in matches} == {EXPECTED_PHRASE_TARGETS[index]}
+    target = EXPECTED_PHRASE_TARGETS[locale][index]
+    assert {m.intent for m in matches} == {target}
     # The sample really is in the model, slot and all.
     intents = model["interactionModel"]["languageModel"]["intents"]
-    samples = next(i["samples"] for i in intents if i["name"] == EXPECTED_PHRASE_TARGETS[index])
+    samples = next(i["samples"] for i in intents if i["name"] == target)
     assert all(m.sample in samples for m in matches)
 
 
@@ -193,7 +224,8 @@ def test_a_connecting_word_after_the_name_is_optional(model: dict) -> None:
     assert match_example_phrase("Alexa, ask cramp helper to dance", model) == []
 
 
-def test_manifest_problems_are_reported(model: dict) -> None:
+def test_manifest_problems_are_reported() -> None:
+    model = load_model(LOCALE, ROOT)
     data = copy.deepcopy(load_manifest(ROOT))
     manifest = data["manifest"]
     listing = manifest["publishingInformation"]["locales"][LOCALE]
@@ -205,7 +237,10 @@ def test_manifest_problems_are_reported(model: dict) -> None:
     manifest["publishingInformation"]["category"] = "NOVELTY"
     manifest["privacyAndCompliance"]["usesHealthInfo"] = True
     del manifest["apis"]["custom"]
-    problems = "\n".join(manifest_problems(data, {LOCALE: model}))
+    manifest["publishingInformation"]["distributionCountries"] = ["GB"]
+    gb = manifest["publishingInformation"]["locales"]["en-GB"]
+    gb["description"] = gb["description"].replace("call 999", "call 911")
+    problems = "\n".join(manifest_problems(data, {LOCALE: model, "en-GB": model}))
     for expected in (
         "category",
         "disclaimer",
@@ -215,8 +250,15 @@ def test_manifest_problems_are_reported(model: dict) -> None:
         "matches no sample",
         "usesHealthInfo",
         "apis.custom",
+        "en-US: US is not in distributionCountries",
+        "en-GB: the description names 911",
+        "en-AU: listed, but there is no interaction model",
     ):
         assert expected in problems
+    del data["manifest"]["publishingInformation"]["locales"]["en-AU"]
+    data["manifest"]["apis"] = {"custom": {}}
+    problems = "\n".join(manifest_problems(data, {LOCALE: model}))
+    assert "does not declare CAN_FULFILL_INTENT_REQUEST" in problems
 
 
 # --- the interaction model copy --------------------------------------------------------------

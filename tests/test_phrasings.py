@@ -2,7 +2,7 @@
 
 Each phrasing is heard twice: in a session ("open cramp helper", then the words) and one-shot
 ("ask cramp helper <words>", or its own ``one_shot`` words). Matching is exact against the
-committed model (no approximate match), so these measure the model's coverage. The request
+committed model of every locale (no approximate match), so these measure its coverage. The request
 Alexa would send must carry the expected intent, each expected slot resolved to its value id
 (with the words heard, where given), and no other slot filled. A failure names the words.
 """
@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from skill.tools.local.device import LocalDevice
-from skill.tools.local.model import InteractionModel
+from skill.tools.local.model import InteractionModel, default_model_path
+from skill.tools.model_build import LOCALES
 
 PHRASINGS_DIR = Path(__file__).resolve().parent / "phrasings"
 MIN_PHRASINGS = 400
@@ -67,9 +68,10 @@ def _listening_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"version": "1.0", "response": {"shouldEndSession": False}}
 
 
-@pytest.fixture(scope="module")
-def model() -> InteractionModel:
-    return InteractionModel.load()
+@pytest.fixture(scope="module", params=LOCALES)
+def model(request: pytest.FixtureRequest) -> InteractionModel:
+    """Each locale's model: a locale's own words must not take any phrasing elsewhere."""
+    return InteractionModel.load(default_model_path(request.param))
 
 
 def problems_with(request: dict[str, Any], phrasing: Phrasing) -> list[str]:

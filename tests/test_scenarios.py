@@ -10,6 +10,7 @@ A conversation::
       fact: "Statin medications for cholesterol such as Crestor and Lipitor may cause ..."
       user: amzn1.ask.account.OTHER          # optional; the default local user otherwise
       xfail: "why this is a known bug"        # optional; the case must fail (strict)
+      locales: [en-US]                        # optional; every English locale otherwise
       turns:
         - say: ask cramp helper can lipitor cause cramps
           intent: MedicationIntent             # the intent the model matched
@@ -17,6 +18,11 @@ A conversation::
           keys: [disclaimer, medication.lipitor]
           heard: [Lipitor, statin]
           open: true
+
+Every conversation runs in each locale it lists (``locales``; by default all five English
+locales, each with its own interaction model and content), as its own case
+``<file>::<name>[<locale>]``. In ``heard`` and ``not_heard``, ``{emergency_number}`` is the
+locale's emergency number as spoken ("nine nine nine" in en-GB).
 
 ``fact`` (or ``facts``, a list) quotes the guide (``seed/*.txt``) or the safety facts the
 conversation proves the skill can reach. Quotes are checked against those files when they are
@@ -57,8 +63,8 @@ Turn fields (all optional except ``say``):
 
 Every turn is also checked for the rules no response may break: SSML well formed, under 8000
 characters, no pause over 10 s, never two pauses back to back, at most 90 s of speech, a
-reprompt exactly when the session stays open (no dead ends), and no apology for an error unless
-the turn expects one (``keys: [error]``).
+reprompt exactly when the session stays open (no dead ends), no apology for an error unless
+the turn expects one (``keys: [error]``), and never another locale's emergency number.
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ from typing import Any
 import pytest
 import yaml
 
+from skill.content import load_all_content
 from skill.speech import MAX_BREAK_SECONDS, MAX_RESPONSE_SECONDS, MAX_SSML_CHARS, Pause, parse
 from skill.speech import planned_seconds as planned
 from skill.tools.local.device import LocalDevice, Turn
@@ -84,7 +91,14 @@ GUIDE_DIR = Path(
     os.environ.get("CRAMP_HELPER_GUIDE_DIR", project_root().parent / "shared")
 )
 
-CONVERSATION_FIELDS = frozenset({"name", "fact", "facts", "user", "xfail", "turns"})
+CONVERSATION_FIELDS = frozenset(
+    {"name", "fact", "facts", "user", "xfail", "turns", "locales"}
+)
+#: Each locale's emergency number as spoken, from its content ("nine nine nine" in en-GB).
+EMERGENCY_NUMBERS = {
+    locale: content.phrase("emergency.number") for locale, content in load_all_content().items()
+}
+LOCALES = tuple(EMERGENCY_NUMBERS)
 TURN_FIELDS = frozenset(
     {
         "say", "advance_seconds", "new_session", "user", "intent", "slots", "keys",
@@ -121,6 +135,7 @@ class Conversation:
     facts: tuple[str, ...] = ()
     user: str | None = None
     xfail: str | None = None
+    locales: tuple[str, ...] = LOCALES
 
     @property
     def id(self) -> str:
@@ -177,6 +192,9 @@ def load_conversations(path: Path) -> list[Conversation]:
         if not isinstance(turns, list) or not turns:
             raise ScenarioFormatError(f"{where}: `turns` must be a non-empty list")
         facts = [*_strings(entry.get("fact", []), where), *_strings(entry.get("facts", []), where)]
+        locales = tuple(_strings(entry.get("locales", list(LOCALES)), f"{where}: locales"))
+        if unknown_locales := set(locales) - set(LOCALES):
+            raise ScenarioFormatError(f"{where}: unknown locale(s) {sorted(unknown_locales)}")
         conversations.append(
             Conversation(
                 file=path.stem,
@@ -188,6 +206,7 @@ def load_conversations(path: Path) -> list[Conversation]:
                 facts=tuple(facts),
                 user=entry.get("user"),
                 xfail=entry.get("xfail"),
+                locales=locales,
             )
         )
     return conversations
@@ -211,7 +230,10 @@ def _params() -> Iterator[Any]:
             if conversation.xfail
             else []
         )
-        yield pytest.param(conversation, id=conversation.id, marks=marks)
+        for locale in conversation.locales:
+            yield pytest.param(
+                conversation, locale, id=f"{conversation.id}[{locale}]", marks=marks
+            )
 
 
 # --- Checking one turn ---------------------------------------------------------------------------
@@ -251,9 +273,13 @@ def _slot_problems(turn: Turn, expected: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _rule_problems(turn: Turn, expects_error: bool) -> list[str]:
+def _rule_problems(turn: Turn, expects_error: bool, locale: str) -> list[str]:
     """The rules every response must keep, whatever the turn expects."""
-    problems = []
+    problems = [
+        f"said {number!r}, the emergency number of another country than {locale}'s"
+        for number in set(EMERGENCY_NUMBERS.values()) - {EMERGENCY_NUMBERS[locale]}
+        if _contains(turn.text, number)
+    ]
     response = turn.response.get("response", {})
     ssml = turn.ssml
     if not ssml:
@@ -282,11 +308,17 @@ def _rule_problems(turn: Turn, expects_error: bool) -> list[str]:
     return problems
 
 
-def _turn_problems(turn: Turn, step: Mapping[str, Any], previous: Turn | None) -> list[str]:
+def _localized(texts: list[str], locale: str) -> list[str]:
+    return [text.replace("{emergency_number}", EMERGENCY_NUMBERS[locale]) for text in texts]
+
+
+def _turn_problems(
+    turn: Turn, step: Mapping[str, Any], previous: Turn | None, locale: str = "en-US"
+) -> list[str]:
     problems: list[str] = []
     keys = list((turn.response.get("sessionAttributes") or {}).get("last", {}).get("keys", []))
     expects_error = "error" in _strings(step.get("keys", []), "keys")
-    problems += _rule_problems(turn, expects_error)
+    problems += _rule_problems(turn, expects_error, locale)
     if "intent" in step:
         want = None if step["intent"] in (None, "none") else step["intent"]
         if turn.intent != want:
@@ -299,10 +331,10 @@ def _turn_problems(turn: Turn, step: Mapping[str, Any], previous: Turn | None) -
         missing = [key for key in _strings(step["keys_include"], "keys") if key not in keys]
         if missing:
             problems.append(f"keys {keys} lack {missing}")
-    for wanted in _strings(step.get("heard", []), "heard"):
+    for wanted in _localized(_strings(step.get("heard", []), "heard"), locale):
         if not _contains(turn.text, wanted):
             problems.append(f"did not hear {wanted!r}")
-    for unwanted in _strings(step.get("not_heard", []), "not_heard"):
+    for unwanted in _localized(_strings(step.get("not_heard", []), "not_heard"), locale):
         if _contains(turn.text, unwanted):
             problems.append(f"heard {unwanted!r}")
     for wanted in _strings(step.get("reprompt_heard", []), "reprompt_heard"):
@@ -332,11 +364,15 @@ class Player:
     make_device: Any
     clock: Any
     default_user: str | None
+    locale: str = "en-US"
     devices: dict[str | None, LocalDevice] = field(default_factory=dict)
 
     def device_for(self, user: str | None) -> LocalDevice:
         if user not in self.devices:
-            self.devices[user] = self.make_device(user) if user else self.make_device()
+            self.devices[user] = (
+                self.make_device(user, locale=self.locale) if user
+                else self.make_device(locale=self.locale)
+            )
         return self.devices[user]
 
     def play(self, conversation: Conversation) -> None:
@@ -348,10 +384,11 @@ class Player:
             if step.get("new_session"):
                 device.end_session("EXCEEDED_MAX_REPROMPTS")
             turn = device.hear(step["say"])
-            problems = _turn_problems(turn, step, previous)
+            problems = _turn_problems(turn, step, previous, self.locale)
             if problems:
                 pytest.fail(
-                    f"{conversation.file}.yaml, conversation {conversation.name!r}, turn "
+                    f"{conversation.file}.yaml, conversation {conversation.name!r} "
+                    f"({self.locale}), turn "
                     f"{number}, said {step['say']!r}:\n  - "
                     + "\n  - ".join(problems)
                     + f"\n  intent: {turn.intent}\n  alexa said: {turn.text!r}"
@@ -361,9 +398,9 @@ class Player:
             previous = turn
 
 
-@pytest.mark.parametrize("conversation", list(_params()))
-def test_conversation(conversation: Conversation, device: Any, clock: Any) -> None:
-    Player(device, clock, conversation.user).play(conversation)
+@pytest.mark.parametrize(("conversation", "locale"), list(_params()))
+def test_conversation(conversation: Conversation, locale: str, device: Any, clock: Any) -> None:
+    Player(device, clock, conversation.user, locale).play(conversation)
 
 
 # --- The scenarios themselves --------------------------------------------------------------------

@@ -1,11 +1,14 @@
 """A whole conversation driven by virtual-alexa (npm), as Alexa would send it.
 
-virtual-alexa matches each utterance to a sample of ``interaction_model/en-US.json``, fills in
-slots with entity resolution from the model's slot types, and POSTs the request envelope to a
+virtual-alexa matches each utterance to a sample of ``interaction_model/<locale>.json``, fills
+in slots with entity resolution from the model's slot types, and POSTs the request envelope to a
 URL. Two endpoints are tried with the same conversation (``tests/virtual_alexa/conversation.js``):
 
 - ``cramp-helper serve --no-verify``, the web service, started as a separate process;
 - the Lambda entry point (``build_lambda_handler``) behind a small HTTP bridge in this process.
+
+Each English locale's model is also driven through the Lambda entry point, in its own locale,
+down to the emergency number it answers with.
 
 Needs Node.js and ``npm ci --prefix tests/virtual_alexa``; skipped without them.
 """
@@ -143,11 +146,13 @@ def skill_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield from _lambda_bridge()
 
 
-def _converse(url: str) -> list[dict[str, Any]]:
+def _converse(
+    url: str, locale: str = "en-US", utterances: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     assert NODE is not None
     environment = {**os.environ, "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1"}
     done = subprocess.run(
-        [NODE, str(SCRIPT), url],
+        [NODE, str(SCRIPT), "--locale", locale, url, *utterances],
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -158,6 +163,7 @@ def _converse(url: str) -> list[dict[str, Any]]:
     assert done.returncode == 0, f"conversation.js failed:\n{done.stderr}\n{done.stdout}"
     result = json.loads(done.stdout)
     assert result["url"] == url
+    assert result["locale"] == locale
     turns: list[dict[str, Any]] = result["turns"]
     return turns
 
@@ -197,3 +203,38 @@ def test_conversation(skill_url: str) -> None:
     assert stop["response"]["shouldEndSession"] is True
     assert stop["response"]["sessionOpen"] is False
     assert stop["response"]["reprompt"] is None
+
+
+#: Per locale: how people there ask whether to call for help, and the number the answer names.
+LOCALE_EMERGENCY = {
+    "en-US": ("should i call nine one one", "nine one one"),
+    "en-CA": ("should i go to emerg", "nine one one"),
+    "en-GB": ("should i ring nine nine nine", "nine nine nine"),
+    "en-AU": ("should i call triple zero", "triple zero"),
+    "en-IN": ("should i call one one two", "one one two"),
+}
+
+
+@pytest.fixture(scope="module")
+def lambda_url() -> Iterator[str]:
+    yield from _lambda_bridge()
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALE_EMERGENCY))
+def test_each_locales_model_in_its_locale(lambda_url: str, locale: str) -> None:
+    asked, number = LOCALE_EMERGENCY[locale]
+    launch, stretch, emergency, clot = _converse(
+        lambda_url,
+        locale,
+        ("open cramp helper", "how do i stretch my hamstring", asked,
+         "ask cramp helper is my swollen leg a blood clot"),
+    )
+    assert {turn["request"]["locale"] for turn in (launch, stretch, emergency, clot)} == {locale}
+    assert stretch["request"]["slots"]["Muscle"]["id"] == "hamstring"
+    assert emergency["request"]["intent"] == "EmergencyIntent"
+    assert f"call {number} now" in emergency["response"]["ssml"]
+    assert clot["request"]["intent"] == "ClotIntent"
+    assert f"call {number} now" in clot["response"]["ssml"]
+    others = {n for _, n in LOCALE_EMERGENCY.values()} - {number}
+    assert not any(other in turn["response"]["ssml"] for turn in (emergency, clot)
+                   for other in others)

@@ -1,9 +1,15 @@
-"""What every handler shares: the content, the guide and the clock, built once with the skill."""
+"""What every handler shares: the content, the guide and the clock, built once with the skill.
+
+The skill speaks each locale from that locale's content (its emergency number, its medicine
+names): :meth:`Deps.for_request` picks the locale's own :class:`Deps` from the request, so every
+guide method works in every locale without knowing about locales.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from ask_sdk_core.handler_input import HandlerInput
 
@@ -23,7 +29,17 @@ class Deps:
     clock: Callable[[], float]
     #: Finds the device's time zone (for the night voice by default); ``None`` never asks.
     time_zones: TimeZoneLookup | None = None
+    #: Locale (``"en-GB"``) -> that locale's Deps; a locale not listed is spoken from this one.
+    locales: Mapping[str, Deps] = field(default_factory=lambda: MappingProxyType({}))
+
+    def for_request(self, handler_input: HandlerInput) -> Deps:
+        """The Deps of the request's locale (``request.locale``), or these for any other."""
+        locale = getattr(handler_input.request_envelope.request, "locale", None)
+        if isinstance(locale, str):
+            return self.locales.get(locale, self)
+        return self
 
     def state(self, handler_input: HandlerInput) -> TurnState:
-        """The turn state of this request, read at the clock's current time."""
-        return TurnState(handler_input, self.content, self.clock(), self.time_zones)
+        """The turn state of this request in its locale, read at the clock's current time."""
+        content = self.for_request(handler_input).content
+        return TurnState(handler_input, content, self.clock(), self.time_zones)

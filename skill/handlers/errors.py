@@ -46,8 +46,9 @@ class ApologyHandler(AbstractExceptionHandler):
         session = handler_input.request_envelope.session
         original = session.attributes if session is not None else None
         handler_input.response_builder = type(handler_input.response_builder)()
-        state = self.deps.state(handler_input)
-        response = respond(state, self.deps.guide.answer("error"))
+        deps = self.deps.for_request(handler_input)
+        state = deps.state(handler_input)
+        response = respond(state, deps.guide.answer("error"))
         if session is not None:
             # The turn that failed never happened: the session goes on exactly as it was sent.
             restored = copy.deepcopy(original) if isinstance(original, dict) else {}

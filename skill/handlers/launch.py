@@ -25,8 +25,9 @@ class LaunchHandler(AbstractRequestHandler):
         return is_request_type("LaunchRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        state = self.deps.state(handler_input)
-        return respond(state, self.deps.guide.launch(state))
+        deps = self.deps.for_request(handler_input)
+        state = deps.state(handler_input)
+        return respond(state, deps.guide.launch(state))
 
 
 class SessionEndedHandler(AbstractRequestHandler):

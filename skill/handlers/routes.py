@@ -105,5 +105,6 @@ class IntentRouter(AbstractRequestHandler):
         if route is None:
             log.warning("no route for intent %s", name)
             route = DEFAULT_ROUTE
-        state = self.deps.state(handler_input)
-        return respond(state, route(self.deps.guide, handler_input, state))
+        deps = self.deps.for_request(handler_input)
+        state = deps.state(handler_input)
+        return respond(state, route(deps.guide, handler_input, state))

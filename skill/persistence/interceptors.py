@@ -40,6 +40,7 @@ from ask_sdk_core.dispatch_components import (
     AbstractResponseInterceptor,
 )
 from ask_sdk_core.exceptions import AttributesManagerException
+from ask_sdk_core.utils import is_request_type
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -168,6 +169,8 @@ class LoadUserStateInterceptor(AbstractRequestInterceptor):
     """Loads the user's state before any handler runs; never fails the request."""
 
     def process(self, handler_input: HandlerInput) -> None:
+        if is_request_type("CanFulfillIntentRequest")(handler_input):
+            return  # a question about the skill, asked without a user: nothing to load or save
         load_user_state(handler_input)
 
 

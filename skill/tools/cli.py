@@ -1,6 +1,7 @@
 """The ``cramp-helper`` command: talk to the skill locally, serve it, package it.
 
     cramp-helper say "how do I stretch my hamstring"
+    cramp-helper say --locale en-GB "ask cramp helper should I ring nine nine nine"
     cramp-helper chat
     cramp-helper chat --replay conversation.json
     cramp-helper serve --port 8000
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import TextIO
 
 from .local.device import LOCAL_USER_ID, LocalDevice, Turn
-from .local.model import InteractionModel
+from .local.model import InteractionModel, default_model_path
+from .model_build import DEFAULT_LOCALE, LOCALES
 
 PROMPT = "you> "
 QUIT_WORDS = frozenset({".quit", ".exit"})
@@ -45,8 +47,8 @@ def _device(args: argparse.Namespace) -> LocalDevice:
         adapter_from_environment(environ), clock=when.clock, api_client=when.api_client
     )
     return LocalDevice(
-        handler, InteractionModel.load(), user_id=args.user, api_endpoint=when.api_endpoint,
-        strict=args.strict,
+        handler, InteractionModel.load(default_model_path(args.locale)), user_id=args.user,
+        api_endpoint=when.api_endpoint, strict=args.strict, locale=args.locale,
     )
 
 
@@ -214,20 +216,23 @@ def run_model(
     args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    from .model_build import ModelSourceError, write_model
+    from .model_build import ModelSourceError, write_models
 
     try:
-        report = write_model(check=args.check)
+        reports = write_models(check=args.check)
     except ModelSourceError as error:
         err.write(f"cramp-helper: model: {error}\n")
         return 2
-    if report.checked_only and report.changed:
+    stale = [report for report in reports if report.checked_only and report.changed]
+    for report in stale:
         err.write(
             f"cramp-helper: {report.path} differs from its templates: run `cramp-helper model`\n"
         )
+    if stale:
         return 1
-    state = "rewritten" if report.changed else "already current"
-    out.write(f"{report.path}: {report.samples} samples, {state}\n")
+    for report in reports:
+        state = "rewritten" if report.changed else "already current"
+        out.write(f"{report.path}: {report.samples} samples, {state}\n")
     return 0
 
 
@@ -252,6 +257,10 @@ def parser() -> argparse.ArgumentParser:
             "--strict",
             action="store_true",
             help="exact sample matches only (no approximate match for words near a sample)",
+        )
+        sub.add_argument(
+            "--locale", choices=LOCALES, default=DEFAULT_LOCALE,
+            help="the device's locale: its voice model, and the locale in every request",
         )
 
     say = commands.add_parser("say", help="say one thing, print what Alexa would say")

@@ -131,6 +131,20 @@ def intent_request(
     return request("IntentRequest", locale=locale, at=at, dialogState="STARTED", intent=intent)
 
 
+def can_fulfill_request(
+    name: str,
+    slots: Mapping[str, SlotSpec] | None = None,
+    *,
+    locale: str = LOCALE,
+    at: datetime | None = None,
+) -> Json:
+    """A CanFulfillIntentRequest: Alexa asking whether the skill could answer this intent."""
+    intent: Json = {"name": name, "confirmationStatus": "NONE"}
+    if slots is not None:
+        intent["slots"] = {slot: _slot(slot, spec) for slot, spec in slots.items()}
+    return request("CanFulfillIntentRequest", locale=locale, at=at, intent=intent)
+
+
 def session_ended_request(
     reason: str = "USER_INITIATED",
     *,
@@ -205,6 +219,21 @@ def intent(name: str, slots: Mapping[str, SlotSpec] | None = None, **kwargs: Any
     locale = kwargs.pop("locale", LOCALE)
     at = kwargs.pop("at", None)
     return envelope(intent_request(name, slots, locale=locale, at=at), **kwargs)
+
+
+def can_fulfill(
+    name: str, slots: Mapping[str, SlotSpec] | None = None, *, with_user: bool = False,
+    **kwargs: Any,
+) -> Json:
+    """A CanFulfillIntentRequest envelope: outside a session and, as Alexa may send it, with no
+    user (``with_user`` keeps one); ``kwargs`` as for :func:`envelope` plus ``locale``, ``at``."""
+    locale = kwargs.pop("locale", LOCALE)
+    at = kwargs.pop("at", None)
+    kwargs.setdefault("in_session", False)
+    body = envelope(can_fulfill_request(name, slots, locale=locale, at=at), **kwargs)
+    if not with_user:
+        del body["context"]["System"]["user"]
+    return body
 
 
 def session_ended(reason: str = "USER_INITIATED", **kwargs: Any) -> Json:

@@ -46,6 +46,16 @@ PRIVACY_ANSWERS: Mapping[str, bool] = {
     "usesHealthInfo": False,
 }
 EXAMPLE_PHRASE_COUNT = 3
+#: The country each published locale is distributed in (``distributionCountries``).
+LOCALE_COUNTRIES: Mapping[str, str] = {
+    "en-US": "US", "en-CA": "CA", "en-GB": "GB", "en-AU": "AU", "en-IN": "IN",
+}
+#: Each country's emergency number (medical-facts.md): a listing names its own, never another's.
+EMERGENCY_NUMBERS: Mapping[str, str] = {
+    "en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112",
+}
+#: The interface a skill declares to be asked whether it can answer a request (name-free).
+CAN_FULFILL_INTERFACE = "CAN_FULFILL_INTENT_REQUEST"
 
 _PUNCTUATION = re.compile(r"[,.?!;:\"]")
 
@@ -215,6 +225,16 @@ def manifest_problems(
     if publishing.get("category") != REQUIRED_CATEGORY:
         problems.append(f"category is {publishing.get('category')!r}, not {REQUIRED_CATEGORY}")
     locales = publishing.get("locales", {})
+    problems.extend(
+        f"{locale}: listed, but there is no interaction model for it"
+        for locale in locales
+        if locale not in models
+    )
+    countries = publishing.get("distributionCountries") or []
+    for locale in models:
+        country = LOCALE_COUNTRIES.get(locale)
+        if country is not None and country not in countries:
+            problems.append(f"{locale}: {country} is not in distributionCountries")
     for locale, model in models.items():
         listing = locales.get(locale)
         if listing is None:
@@ -232,12 +252,23 @@ def manifest_problems(
             if claim in listing_text
         )
         problems.extend(f"{locale}: {p}" for p in example_phrase_problems(listing, model))
+        own = EMERGENCY_NUMBERS.get(locale)
+        description = str(listing.get("description", ""))
+        problems.extend(
+            f"{locale}: the description names {number}, another country's emergency number"
+            for number in sorted(set(EMERGENCY_NUMBERS.values()) - {own})
+            if re.search(rf"(?<!\d){number}(?!\d)", description)
+        )
     privacy = manifest.get("privacyAndCompliance", {})
     for key, answer in PRIVACY_ANSWERS.items():
         if privacy.get(key) is not answer:
             problems.append(f"privacyAndCompliance.{key} is {privacy.get(key)!r}, not {answer}")
     if "custom" not in manifest.get("apis", {}):
         problems.append("apis.custom is missing (the deployer fills in its endpoint)")
+    else:
+        interfaces = manifest["apis"]["custom"].get("interfaces") or []
+        if not any(i.get("type") == CAN_FULFILL_INTERFACE for i in interfaces):
+            problems.append(f"apis.custom.interfaces does not declare {CAN_FULFILL_INTERFACE}")
     return problems
 
 

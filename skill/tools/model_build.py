@@ -8,6 +8,9 @@ The templates are the only place samples are written. Each YAML file may hold an
     ``TypeName: [{id, value, synonyms}, ...]``: the custom slot types and their words.
 ``intents``
     ``IntentName: {slots: {SlotName: SlotType}, sentences: [template, ...]}``.
+``name_free``
+    ``{launch: [phrase, ...], intents: {IntentName: [phrase, ...]}}``: the skill and intent
+    launch phrases of Alexa's Name-free Interaction Toolkit (see :func:`name_free_container`).
 
 and ``_common.yaml`` also gives the ``invocation`` name and the ``intent_order`` (intents it
 does not list follow, in file order). Alexa ignores the order; the local simulator breaks a tie
@@ -16,8 +19,16 @@ Assistant's intent template language): alternatives ``(a|b)``, optional words ``
 ``<rule>`` and slots ``{Slot}``. Slots are kept as ``{Slot}`` in the samples; their words live in
 the slot type's synonyms.
 
+Every other locale (en-GB, en-CA, en-AU, en-IN: :data:`LOCALES`) is built from the SAME
+templates, the base locale's (:data:`DEFAULT_LOCALE`), with its own folder
+``interaction_model/<locale>/`` holding only how people there speak differently
+(:func:`apply_overrides`): ``slot_synonyms`` (``{Type: {value id: [words]}}``, added to a value
+the base has), ``sentences`` (``{Intent: [template]}``, added to an intent the base has),
+``expansion_rules`` (new rules for those sentences) and ``name_free`` (added phrases).
+
 :func:`build_model` expands the files (in file-name order, intents in file order) into the JSON
-Alexa reads; :func:`write_model` writes ``interaction_model/<locale>.json`` and, through
+Alexa reads; :func:`write_model` writes ``interaction_model/<locale>.json`` (and
+:func:`write_models` every locale's) and, through
 :func:`skill.tools.manifest.sync_skill_package`, the ``skill-package/`` copy. The output is
 byte-for-byte reproducible: the same templates always give the same file.
 
@@ -38,11 +49,19 @@ import yaml
 from skill.tools.packaging import project_root
 
 DEFAULT_LOCALE = "en-US"
+#: Every locale the skill is published in; each has ``interaction_model/<locale>.json``.
+LOCALES: tuple[str, ...] = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 MODEL_DIR = "interaction_model"
 COMMON_FILE = "_common.yaml"
 SOURCE_KEYS = frozenset(
-    {"language", "invocation", "intent_order", "expansion_rules", "slot_types", "intents"}
+    {"language", "invocation", "intent_order", "expansion_rules", "slot_types", "intents",
+     "name_free"}
 )
+#: What a locale's own folder may hold (see :func:`apply_overrides`).
+OVERRIDE_KEYS = frozenset({"language", "slot_synonyms", "sentences", "expansion_rules",
+                           "name_free"})
+#: Skill launch phrases allowed by the Name-free Interaction Toolkit (documented limit).
+MAX_SKILL_LAUNCH_PHRASES = 5
 _SLOT_REF = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
 
 
@@ -62,6 +81,43 @@ class ModelSource:
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Where each rule, type and intent was written (for error messages).
     origin: dict[str, str] = field(default_factory=dict)
+    #: Skill launch phrases (Name-free Interaction), in order.
+    launch_phrases: list[str] = field(default_factory=list)
+    #: Intent name -> intent launch phrases (Name-free Interaction).
+    intent_phrases: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _read_template_file(path: Path, allowed: frozenset[str]) -> dict[str, Any]:
+    where = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ModelSourceError(f"{where}: {error}") from error
+    if not isinstance(data, dict) or set(data) - allowed:
+        raise ModelSourceError(f"{where}: top-level keys must be among {sorted(allowed)}")
+    return data
+
+
+def _add_name_free(source: ModelSource, raw: Any, where: str) -> None:
+    """Add a file's ``name_free`` phrases (fixed words only: no slots, no alternatives)."""
+    if raw is None:
+        return
+    if not isinstance(raw, dict) or set(raw) - {"launch", "intents"}:
+        raise ModelSourceError(f"{where}: name_free needs `launch` and/or `intents`")
+    phrases = [str(p) for p in raw.get("launch") or []]
+    intents = raw.get("intents") or {}
+    if not isinstance(intents, dict):
+        raise ModelSourceError(f"{where}: name_free.intents must map intent names to phrases")
+    for phrase in [*phrases, *(str(p) for ps in intents.values() for p in ps or [])]:
+        if not re.fullmatch(r"[a-z' ]+", phrase):
+            raise ModelSourceError(
+                f"{where}: name-free phrase {phrase!r}: plain lower-case words only (no slots)"
+            )
+    source.launch_phrases.extend(phrases)
+    for name, intent_phrases in intents.items():
+        source.intent_phrases.setdefault(str(name), []).extend(
+            str(p) for p in intent_phrases or []
+        )
 
 
 def source_dir(locale: str = DEFAULT_LOCALE, root: Path | None = None) -> Path:
@@ -90,12 +146,8 @@ def load_source(folder: Path) -> ModelSource:
     source = ModelSource()
     for path in files:
         where = path.name
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as error:
-            raise ModelSourceError(f"{where}: {error}") from error
-        if not isinstance(data, dict) or set(data) - SOURCE_KEYS:
-            raise ModelSourceError(f"{where}: top-level keys must be among {sorted(SOURCE_KEYS)}")
+        data = _read_template_file(path, SOURCE_KEYS)
+        _add_name_free(source, data.get("name_free"), where)
         if "invocation" in data:
             if source.invocation:
                 raise ModelSourceError(f"{where}: the invocation name is given twice")
@@ -130,6 +182,55 @@ def load_source(folder: Path) -> ModelSource:
     order = sorted(source.intents, key=lambda name: rank.get(name, len(rank)))
     source.intents = {name: source.intents[name] for name in order}
     return source
+
+
+def apply_overrides(source: ModelSource, folder: Path) -> ModelSource:
+    """``source`` (the base locale's) with a locale's own words from ``folder`` added.
+
+    Only additions: synonyms for slot values the base has, sentences for intents it has, new
+    rules for them, and name-free phrases. Nothing is removed, so every locale understands at
+    least what the base does. Raises :class:`ModelSourceError` naming the file.
+    """
+    for path in sorted(folder.glob("*.yaml")):
+        where = f"{folder.name}/{path.name}"
+        data = _read_template_file(path, OVERRIDE_KEYS)
+        for name, template in (data.get("expansion_rules") or {}).items():
+            _merge(source, "rule", name, where)
+            source.rules[name] = str(template)
+        for type_name, values in (data.get("slot_synonyms") or {}).items():
+            if type_name not in source.slot_types or not isinstance(values, dict):
+                raise ModelSourceError(f"{where}: slot_synonyms: no slot type {type_name!r}")
+            by_id = {str(v["id"]): v for v in source.slot_types[type_name]}
+            for value_id, words in values.items():
+                if value_id not in by_id:
+                    raise ModelSourceError(f"{where}: {type_name} has no value {value_id!r}")
+                entry = by_id[value_id] = dict(by_id[value_id])
+                known = [str(w) for w in entry.get("synonyms") or []]
+                entry["synonyms"] = known + [str(w) for w in words or [] if str(w) not in known]
+            source.slot_types[type_name] = [
+                by_id[str(v["id"])] for v in source.slot_types[type_name]
+            ]
+        for intent, sentences in (data.get("sentences") or {}).items():
+            if intent not in source.intents:
+                raise ModelSourceError(f"{where}: sentences: no intent {intent!r}")
+            base = source.intents[intent]
+            source.intents[intent] = {
+                "slots": base["slots"],
+                "sentences": [*base["sentences"], *(str(s) for s in sentences or [])],
+            }
+        _add_name_free(source, data.get("name_free"), where)
+    return source
+
+
+def load_locale_source(locale: str = DEFAULT_LOCALE, root: Path | None = None) -> ModelSource:
+    """The templates of ``locale``: the base locale's, with the locale's own folder added."""
+    source = load_source(source_dir(DEFAULT_LOCALE, root))
+    if locale == DEFAULT_LOCALE:
+        return source
+    folder = source_dir(locale, root)
+    if not folder.is_dir():
+        raise ModelSourceError(f"{folder}: no folder for {locale} (it may be empty of files)")
+    return apply_overrides(source, folder)
 
 
 class _Expander:
@@ -206,7 +307,7 @@ def build_model(source: ModelSource) -> dict[str, Any]:
         entry["samples"] = samples
         intents.append(entry)
     types = [_slot_type_json(name, values) for name, values in source.slot_types.items()]
-    return {
+    model: dict[str, Any] = {
         "interactionModel": {
             "languageModel": {
                 "invocationName": source.invocation,
@@ -215,6 +316,40 @@ def build_model(source: ModelSource) -> dict[str, Any]:
             }
         }
     }
+    container = name_free_container(source)
+    if container is not None:
+        model["interactionModel"]["_nameFreeInteraction"] = container
+    return model
+
+
+def name_free_container(source: ModelSource) -> dict[str, Any] | None:
+    """The ``_nameFreeInteraction`` container: skill launch phrases, then intent launch phrases.
+
+    As Amazon documents for the Name-free Interaction Toolkit: a skill launch phrase is an
+    ingress point of type ``LAUNCH`` with no name, an intent launch phrase one of type
+    ``INTENT`` naming an intent of the model; both ``format: RAW_TEXT`` with the phrase as
+    ``value``, no slots, at most :data:`MAX_SKILL_LAUNCH_PHRASES` skill launch phrases.
+    ``None`` when the templates give no phrases. Raises :class:`ModelSourceError` for too
+    many launch phrases or an intent the model lacks.
+    """
+    if not source.launch_phrases and not source.intent_phrases:
+        return None
+    launch = list(dict.fromkeys(source.launch_phrases))
+    if len(launch) > MAX_SKILL_LAUNCH_PHRASES:
+        raise ModelSourceError(
+            f"{len(launch)} skill launch phrases; at most {MAX_SKILL_LAUNCH_PHRASES}"
+        )
+    points: list[dict[str, Any]] = [
+        {"type": "LAUNCH", "format": "RAW_TEXT", "value": phrase} for phrase in launch
+    ]
+    for intent, phrases in source.intent_phrases.items():
+        if intent not in source.intents or intent.startswith("AMAZON."):
+            raise ModelSourceError(f"name_free: {intent!r} is not a custom intent of the model")
+        points.extend(
+            {"type": "INTENT", "name": intent, "format": "RAW_TEXT", "value": phrase}
+            for phrase in dict.fromkeys(phrases)
+        )
+    return {"ingressPoints": points}
 
 
 def render(model: Mapping[str, Any]) -> str:
@@ -224,7 +359,7 @@ def render(model: Mapping[str, Any]) -> str:
 
 def generate(locale: str = DEFAULT_LOCALE, root: Path | None = None) -> str:
     """The JSON text the templates of ``locale`` give."""
-    return render(build_model(load_source(source_dir(locale, root))))
+    return render(build_model(load_locale_source(locale, root)))
 
 
 @dataclass(frozen=True)
@@ -260,8 +395,50 @@ def write_model(
     return BuildReport(path, changed, samples, checked_only=check)
 
 
+def model_locales(root: Path | None = None) -> tuple[str, ...]:
+    """The locales of :data:`LOCALES` that have templates: the base and each with a folder."""
+    return tuple(
+        locale for locale in LOCALES
+        if locale == DEFAULT_LOCALE or source_dir(locale, root).is_dir()
+    )
+
+
+def write_models(
+    root: Path | None = None, *, check: bool = False, locales: tuple[str, ...] | None = None
+) -> list[BuildReport]:
+    """:func:`write_model` for every locale (:func:`model_locales`), then the skill package.
+
+    Every locale is built before anything is written, so a broken template leaves all files
+    as they were.
+    """
+    from skill.tools.manifest import sync_skill_package
+
+    root = root or project_root()
+    texts = {locale: generate(locale, root) for locale in locales or model_locales(root)}
+    reports = []
+    for locale, text in texts.items():
+        path = model_path(locale, root)
+        changed = not path.is_file() or path.read_text(encoding="utf-8") != text
+        if changed and not check:
+            path.write_text(text, encoding="utf-8")
+        samples = sum(
+            len(intent["samples"])
+            for intent in json.loads(text)["interactionModel"]["languageModel"]["intents"]
+        )
+        reports.append(BuildReport(path, changed, samples, checked_only=check))
+    if not check:
+        sync_skill_package(root)
+    return reports
+
+
 __all__ = [
+    "LOCALES",
     "BuildReport",
+    "apply_overrides",
+    "load_locale_source",
+    "model_locales",
+    "name_free_container",
+    "write_models",
     "ModelSource",
     "ModelSourceError",
     "build_model",

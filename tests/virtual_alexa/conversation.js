@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Holds one conversation with Cramp Helper through virtual-alexa and prints what happened as JSON.
 //
-//   node conversation.js URL [UTTERANCE ...]
+//   node conversation.js [--locale LOCALE] URL [UTTERANCE ...]
 //
-// virtual-alexa matches each utterance to a sample of interaction_model/en-US.json, fills the
+// virtual-alexa matches each utterance to a sample of interaction_model/<LOCALE>.json (en-US
+// unless --locale names another), sends requests in that locale, fills the
 // slots (with entity resolution for custom slot types) and POSTs the request envelope to URL,
 // the way Alexa calls a skill hosted as a web service. Without utterances, a fixed conversation
 // is held. "open cramp helper" (or launch, start, talk to, ask, tell) is a LaunchRequest;
@@ -11,7 +12,8 @@
 // current session. (virtual-alexa's own utter() is not used for this: it takes any utterance
 // merely containing "ask", "open", "tell"..., such as "tell me about the quads", for a launch.)
 //
-// Output (stdout): {"url": ..., "turns": [{utterance, request: {type, intent, slots},
+// Output (stdout): {"url": ..., "locale": ..., "turns": [{utterance,
+// request: {type, locale, intent, slots},
 // response: {ssml, reprompt, shouldEndSession, sessionOpen}}, ...]}.
 // Anything going wrong (no match, HTTP error) is reported on stderr with exit status 1.
 
@@ -22,7 +24,7 @@ const path = require("path");
 const { VirtualAlexa } = require("virtual-alexa");
 const { Utterance } = require("virtual-core");
 
-const MODEL_FILE = path.resolve(__dirname, "..", "..", "interaction_model", "en-US.json");
+const MODEL_DIR = path.resolve(__dirname, "..", "..", "interaction_model");
 const APPLICATION_ID = "amzn1.ask.skill.00000000-0000-0000-0000-cramphelper0";
 const DEFAULT_CONVERSATION = [
     "open cramp helper",
@@ -32,19 +34,30 @@ const DEFAULT_CONVERSATION = [
     "stop",
 ];
 
-const INVOCATION = JSON.parse(fs.readFileSync(MODEL_FILE, "utf8"))
-    .interactionModel.languageModel.invocationName;
-const LAUNCH = new RegExp(`^(?:open|launch|start|talk to|ask|tell) ${INVOCATION}$`, "i");
-const ONE_SHOT = new RegExp(
-    `^(?:ask|tell) ${INVOCATION} (?:(?:to|for|about|if|whether) )?(.+)$`,
-    "i",
-);
+function modelFile(locale) {
+    if (!/^[a-z]{2}-[A-Z]{2}$/.test(locale)) {
+        throw new Error(`not a locale: ${locale}`);
+    }
+    return path.join(MODEL_DIR, `${locale}.json`);
+}
 
-function say(alexa, utterance) {
-    if (LAUNCH.test(utterance)) {
+function grammar(file) {
+    const invocation = JSON.parse(fs.readFileSync(file, "utf8"))
+        .interactionModel.languageModel.invocationName;
+    return {
+        launch: new RegExp(`^(?:open|launch|start|talk to|ask|tell) ${invocation}$`, "i"),
+        oneShot: new RegExp(
+            `^(?:ask|tell) ${invocation} (?:(?:to|for|about|if|whether) )?(.+)$`,
+            "i",
+        ),
+    };
+}
+
+function say(alexa, rules, utterance) {
+    if (rules.launch.test(utterance)) {
         return alexa.launch();
     }
-    const oneShot = ONE_SHOT.exec(utterance);
+    const oneShot = rules.oneShot.exec(utterance);
     const words = oneShot ? oneShot[1] : utterance;
     const match = new Utterance(alexa.context().interactionModel(), words);
     if (!match.matched()) {
@@ -75,11 +88,13 @@ function describeSpeech(speech) {
     return speech.type === "SSML" ? speech.ssml : speech.text;
 }
 
-async function converse(url, utterances) {
+async function converse(url, utterances, locale) {
+    const file = modelFile(locale);
+    const rules = grammar(file);
     const alexa = VirtualAlexa.Builder()
-        .interactionModelFile(MODEL_FILE)
+        .interactionModelFile(file)
         .applicationID(APPLICATION_ID)
-        .locale("en-US")
+        .locale(locale)
         .skillURL(url)
         .create();
     let sent = null;
@@ -91,7 +106,7 @@ async function converse(url, utterances) {
         sent = null;
         let reply;
         try {
-            reply = await say(alexa, utterance);
+            reply = await say(alexa, rules, utterance);
         } catch (error) {
             throw new Error(`"${utterance}": ${error.message || error}`);
         }
@@ -100,6 +115,7 @@ async function converse(url, utterances) {
             utterance,
             request: {
                 type: sent ? sent.type : null,
+                locale: sent ? sent.locale : null,
                 intent: sent && sent.intent ? sent.intent.name : null,
                 slots: sent && sent.intent ? describeSlots(sent.intent.slots) : {},
             },
@@ -116,13 +132,19 @@ async function converse(url, utterances) {
 }
 
 async function main(argv) {
+    let locale = "en-US";
+    if (argv[0] === "--locale") {
+        locale = argv[1];
+        argv = argv.slice(2);
+    }
     const [url, ...utterances] = argv;
     if (!url || !/^https?:\/\//.test(url)) {
-        process.stderr.write("usage: node conversation.js URL [UTTERANCE ...]\n");
+        process.stderr.write("usage: node conversation.js [--locale LOCALE] URL [UTTERANCE ...]\n");
         return 2;
     }
-    const turns = await converse(url, utterances.length ? utterances : DEFAULT_CONVERSATION);
-    process.stdout.write(JSON.stringify({ url, turns }, null, 2) + "\n");
+    const chosen = utterances.length ? utterances : DEFAULT_CONVERSATION;
+    const turns = await converse(url, chosen, locale);
+    process.stdout.write(JSON.stringify({ url, locale, turns }, null, 2) + "\n");
     return 0;
 }
 
