@@ -100,20 +100,32 @@ def _shape(type_name: str) -> tuple[str, str]:
     return "model", type_name
 
 
+@dataclass(frozen=True)
+class _ModelPlan:
+    """What reading a model class needs, looked up once per class.
+
+    ``enum_values``: the values of an ``Enum`` class, else None. ``readable``: the class names
+    its fields (``deserialized_types``). ``discriminated``: the class picks a subclass by a
+    ``type`` field. ``fields``: ``(attribute, JSON key, type string)`` in the model's order.
+    """
+
+    enum_values: frozenset[Any] | None
+    readable: bool
+    discriminated: bool
+    fields: tuple[tuple[str, str, str], ...]
+
+
 @cache
-def _fields(cls: type) -> tuple[tuple[str, str, str], ...]:
-    """``(attribute, JSON key, type string)`` of each field a model class reads, in its order."""
-    types: dict[str, str] = getattr(cls, "deserialized_types", None) or {}
+def _plan(cls: type) -> _ModelPlan:
+    if issubclass(cls, Enum):
+        return _ModelPlan(frozenset(member.value for member in cls), False, False, ())
+    types: dict[str, str] | None = getattr(cls, "deserialized_types", None)
     attribute_map: dict[str, str] = getattr(cls, "attribute_map", {})
-    return tuple(
+    fields = tuple(
         (attribute, attribute_map.get(attribute, attribute), type_name)
-        for attribute, type_name in types.items()
+        for attribute, type_name in (types or {}).items()
     )
-
-
-@cache
-def _enum_values(cls: type[Enum]) -> frozenset[Any]:
-    return frozenset(member.value for member in cls)
+    return _ModelPlan(None, types is not None, hasattr(cls, "get_real_child_model"), fields)
 
 
 def _parse_time(value: Any) -> Any:
@@ -234,6 +246,8 @@ def _read(value: Any, type_name: str, depth: int, build: bool) -> Any:
                 log.info("left out an unreadable %s under %r", inner, key)
         return result
     if kind == "primitive":
+        if inner == "str" and isinstance(value, str):
+            return value
         return _primitive_object(value, inner) if build else _primitive(value, inner)
     return _read_model(value, _model_class(inner), depth, build)
 
@@ -249,16 +263,17 @@ def _read_each(values: list[Any], item_type: str, depth: int, build: bool) -> li
 
 
 def _read_model(value: Any, cls: type, depth: int, build: bool) -> Any:
-    if issubclass(cls, Enum):
-        if not isinstance(value, list | dict) and value in _enum_values(cls):
+    plan = _plan(cls)
+    if plan.enum_values is not None:
+        if not isinstance(value, list | dict) and value in plan.enum_values:
             return cls(value) if build else value
         log.info("unknown %s value read as absent", cls.__name__)
         raise UnreadableValue
-    if getattr(cls, "deserialized_types", None) is None:
+    if not plan.readable:
         return value
     if not isinstance(value, dict):
         raise UnreadableValue
-    if hasattr(cls, "get_real_child_model"):
+    if plan.discriminated:
         try:
             child = cls.get_real_child_model(value)  # type: ignore[attr-defined]
         except (KeyError, TypeError):  # no discriminator, or one that cannot be a key
@@ -267,9 +282,10 @@ def _read_model(value: Any, cls: type, depth: int, build: bool) -> Any:
             log.info("unknown %s type %r read as absent", cls.__name__, value.get("type"))
             raise UnreadableValue
         cls = _model_class(child)
+        plan = _plan(cls)
     if build:
         model = cls()
-        for attribute, key, type_name in _fields(cls):
+        for attribute, key, type_name in plan.fields:
             if key in value:
                 try:
                     setattr(model, attribute, _read(value[key], type_name, depth + 1, build))
@@ -277,7 +293,7 @@ def _read_model(value: Any, cls: type, depth: int, build: bool) -> Any:
                     continue
         return model
     result: dict[str, Any] = {}
-    for _attribute, key, type_name in _fields(cls):
+    for _attribute, key, type_name in plan.fields:
         if key not in value:
             continue
         try:
@@ -363,7 +379,7 @@ def read_envelope_model(event: Any) -> RequestEnvelope:
 @cache
 def _serialized_fields(cls: type) -> tuple[tuple[str, str], ...]:
     """``(attribute, JSON key)`` of each field a model class writes, in its order."""
-    return tuple((attribute, key) for attribute, key, _type in _fields(cls))
+    return tuple((attribute, key) for attribute, key, _type in _plan(cls).fields)
 
 
 class TolerantSerializer(DefaultSerializer):  # type: ignore[misc]
