@@ -9,8 +9,12 @@ from typing import Any
 
 from benchmarks.floor_skill import INTENT_NAME
 from skill.tools import envelopes as E
+from skill.tools.paths import project_root
 
 Json = dict[str, Any]
+
+#: The project's root folder (the bench's child processes run there).
+ROOT = project_root()
 
 #: A user who has used the skill before (welcomed, default settings, no routine to resume).
 RETURNING_USER = "amzn1.ask.account.BENCH-RETURNING"

@@ -15,14 +15,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-from ask_sdk_core.api_client import DefaultApiClient
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
-from ask_sdk_model.services import ApiClient, ApiClientRequest, ApiConfiguration
+from ask_sdk_model.services import (
+    ApiClient,
+    ApiClientRequest,
+    ApiClientResponse,
+    ApiConfiguration,
+)
 from ask_sdk_model.services.ups import UpsServiceClient
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +36,13 @@ log = logging.getLogger(__name__)
 DEFAULT_DEADLINE_SECONDS = 0.4
 
 
-class TimedApiClient(DefaultApiClient):
-    """The SDK's :class:`DefaultApiClient` with a timeout, which the SDK's own lacks.
+class TimedApiClient(ApiClient):  # type: ignore[misc]
+    """The SDK's ``DefaultApiClient`` with a timeout, which the SDK's own lacks.
 
     ``verify`` is passed to ``requests``: ``True`` for the system's trusted roots, or the path of
     a CA bundle (for a local stand-in of the API, which the SDK still requires to be HTTPS).
+    The SDK's client (and with it ``requests`` and ``urllib3``, a large share of a cold start)
+    is made on the first call, so a process that never calls out never imports them.
     """
 
     def __init__(
@@ -42,16 +50,37 @@ class TimedApiClient(DefaultApiClient):
     ) -> None:
         self.timeout = timeout
         self.verify = verify
+        self._lock = threading.Lock()
+        self._client: ApiClient | None = None
 
-    def _resolve_method(self, request: ApiClientRequest) -> Callable[..., Any]:
-        method = super()._resolve_method(request)
-        return functools.partial(method, timeout=self.timeout, verify=self.verify)
+    def invoke(self, request: ApiClientRequest) -> ApiClientResponse:
+        """Send ``request`` with the timeout; raises as the SDK's ``DefaultApiClient`` does."""
+        with self._lock:
+            if self._client is None:
+                self._client = _timed_default_client(self.timeout, self.verify)
+            client = self._client
+        response: ApiClientResponse = client.invoke(request)
+        return response
+
+
+def _timed_default_client(timeout: float, verify: bool | str) -> ApiClient:
+    """The SDK's ``DefaultApiClient``, passing ``timeout`` and ``verify`` to every call."""
+    from ask_sdk_core.api_client import DefaultApiClient
+
+    class _Timed(DefaultApiClient):  # type: ignore[misc]
+        def _resolve_method(self, request: ApiClientRequest) -> Callable[..., Any]:
+            method = super()._resolve_method(request)
+            return functools.partial(method, timeout=timeout, verify=verify)
+
+    return _Timed()
 
 
 def zone(name: object) -> ZoneInfo | None:
     """The zone named ``name`` (an IANA name), or ``None`` for anything else."""
     if not isinstance(name, str) or not name:
         return None
+    from zoneinfo import ZoneInfo  # its import reads sysconfig: not at every cold start
+
     try:
         return ZoneInfo(name)
     except (ValueError, KeyError, OSError):  # malformed, unknown, or a folder such as "America"

@@ -23,11 +23,13 @@ came in, so the place in a routine is never lost.
 from __future__ import annotations
 
 import copy
+import decimal
 import json
 import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import Enum
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
@@ -83,6 +85,61 @@ def _model_class(name: str) -> type:
     return cls
 
 
+@cache
+def _shape(type_name: str) -> tuple[str, str]:
+    """``(kind, inner)`` of an SDK type string: kind is ``list``, ``dict``, ``primitive`` or
+    ``model``; inner is the item type (list, dict), the primitive's name, or the class path."""
+    listed = _LIST.fullmatch(type_name)
+    if listed:
+        return "list", listed.group(1).strip()
+    mapped = _DICT.fullmatch(type_name)
+    if mapped:
+        return "dict", mapped.group(2).strip()
+    if "." not in type_name:
+        return "primitive", type_name
+    return "model", type_name
+
+
+@dataclass(frozen=True)
+class _ModelPlan:
+    """What reading a model class needs, looked up once per class.
+
+    ``enum_values``: the values of an ``Enum`` class, else None. ``readable``: the class names
+    its fields (``deserialized_types``). ``discriminated``: the class picks a subclass by a
+    ``type`` field. ``fields``: ``(attribute, JSON key, type string)`` in the model's order.
+    """
+
+    enum_values: frozenset[Any] | None
+    readable: bool
+    discriminated: bool
+    fields: tuple[tuple[str, str, str], ...]
+
+
+@cache
+def _plan(cls: type) -> _ModelPlan:
+    if issubclass(cls, Enum):
+        return _ModelPlan(frozenset(member.value for member in cls), False, False, ())
+    types: dict[str, str] | None = getattr(cls, "deserialized_types", None)
+    attribute_map: dict[str, str] = getattr(cls, "attribute_map", {})
+    fields = tuple(
+        (attribute, attribute_map.get(attribute, attribute), type_name)
+        for attribute, type_name in (types or {}).items()
+    )
+    return _ModelPlan(None, types is not None, hasattr(cls, "get_real_child_model"), fields)
+
+
+def _parse_time(value: Any) -> Any:
+    """An ISO 8601 text read as the SDK reads it (``dateutil``), else :class:`UnreadableValue`."""
+    if not isinstance(value, str):
+        raise UnreadableValue
+    from dateutil.parser import parse
+
+    try:
+        return parse(value)
+    except Exception as error:  # dateutil raises ValueError, OverflowError and others
+        raise UnreadableValue from error
+
+
 def _primitive(value: Any, type_name: str) -> Any:
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if type_name == "str":
@@ -105,20 +162,47 @@ def _primitive(value: Any, type_name: str) -> Any:
                 raise UnreadableValue from error
         raise UnreadableValue
     if type_name in {"datetime", "date"}:
-        if not isinstance(value, str):
-            raise UnreadableValue
-        from dateutil.parser import parse
-
-        try:
-            parse(value)
-        except Exception as error:  # dateutil raises ValueError, OverflowError and others
-            raise UnreadableValue from error
+        _parse_time(value)
         return value
     if type_name == "object":
         if _depth_within(value, MAX_FREE_FORM_DEPTH):
             return value
         raise UnreadableValue
     raise UnreadableValue
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _free_form_copy(value: Any) -> Any:
+    """An independent copy of a free-form value, as a JSON round trip would give it.
+
+    Parsed JSON (dicts with text keys, lists, scalars) is copied directly; anything else goes
+    through ``json`` (tuples become lists, other keys text). Depth is already bounded.
+    """
+    if isinstance(value, dict):
+        if all(isinstance(key, str) for key in value):
+            return {key: _free_form_copy(item) for key, item in value.items()}
+    elif isinstance(value, list):
+        return [_free_form_copy(item) for item in value]
+    elif isinstance(value, _JSON_SCALARS):
+        return value
+    return json.loads(json.dumps(value))
+
+
+def _primitive_object(value: Any, type_name: str) -> Any:
+    """``value`` read as the SDK's ``DefaultSerializer`` would build the primitive."""
+    if type_name in {"datetime", "date"}:
+        parsed = _parse_time(value)
+        return parsed.date() if type_name == "date" else parsed
+    readable = _primitive(value, type_name)
+    if type_name == "object":
+        return _free_form_copy(readable)
+    if type_name in {"int", "long"}:
+        return int(readable)
+    if type_name == "float":
+        return float(readable)
+    return readable
 
 
 def conform(value: Any, type_name: str, depth: int = 0) -> Any:
@@ -128,54 +212,68 @@ def conform(value: Any, type_name: str, depth: int = 0) -> Any:
     ``"list[ask_sdk_model.slot.Slot]"``, ``"dict(str, object)"``, a model class path).
     Raises :class:`UnreadableValue` when nothing of ``value`` can be read as that type.
     """
+    return _read(value, type_name, depth, build=False)
+
+
+def read_model(value: Any, type_name: str, depth: int = 0) -> Any:
+    """``value`` read tolerantly straight into SDK model objects of type ``type_name``.
+
+    The same as ``DefaultSerializer().deserialize(json.dumps(conform(value, type_name)),
+    type_name)``, in one pass and without the JSON round trip. Raises
+    :class:`UnreadableValue` as :func:`conform` does.
+    """
+    return _read(value, type_name, depth, build=True)
+
+
+def _read(value: Any, type_name: str, depth: int, build: bool) -> Any:
     if value is None:
         return None
     if depth > MAX_MODEL_DEPTH:
         raise UnreadableValue
-    listed = _LIST.fullmatch(type_name)
-    if listed:
+    kind, inner = _shape(type_name)
+    if kind == "list":
         if not isinstance(value, list):
             raise UnreadableValue
-        return _conform_each(value, listed.group(1).strip(), depth)
-    mapped = _DICT.fullmatch(type_name)
-    if mapped:
+        return _read_each(value, inner, depth, build)
+    if kind == "dict":
         if not isinstance(value, dict):
             raise UnreadableValue
-        item_type = mapped.group(2).strip()
         result = {}
         for key, item in value.items():
             try:
-                result[key] = conform(item, item_type, depth + 1)
+                result[key] = _read(item, inner, depth + 1, build)
             except UnreadableValue:
-                log.info("left out an unreadable %s under %r", item_type, key)
+                log.info("left out an unreadable %s under %r", inner, key)
         return result
-    if "." not in type_name:
-        return _primitive(value, type_name)
-    return _conform_model(value, _model_class(type_name), depth)
+    if kind == "primitive":
+        if inner == "str" and isinstance(value, str):
+            return value
+        return _primitive_object(value, inner) if build else _primitive(value, inner)
+    return _read_model(value, _model_class(inner), depth, build)
 
 
-def _conform_each(values: list[Any], item_type: str, depth: int) -> list[Any]:
+def _read_each(values: list[Any], item_type: str, depth: int, build: bool) -> list[Any]:
     result = []
     for item in values:
         try:
-            result.append(conform(item, item_type, depth + 1))
+            result.append(_read(item, item_type, depth + 1, build))
         except UnreadableValue:
             log.info("left out an unreadable %s in a list", item_type)
     return result
 
 
-def _conform_model(value: Any, cls: type, depth: int) -> Any:
-    if issubclass(cls, Enum):
-        if any(value == member.value for member in cls):
-            return value
+def _read_model(value: Any, cls: type, depth: int, build: bool) -> Any:
+    plan = _plan(cls)
+    if plan.enum_values is not None:
+        if not isinstance(value, list | dict) and value in plan.enum_values:
+            return cls(value) if build else value
         log.info("unknown %s value read as absent", cls.__name__)
         raise UnreadableValue
-    types: dict[str, str] | None = getattr(cls, "deserialized_types", None)
-    if types is None:
+    if not plan.readable:
         return value
     if not isinstance(value, dict):
         raise UnreadableValue
-    if hasattr(cls, "get_real_child_model"):
+    if plan.discriminated:
         try:
             child = cls.get_real_child_model(value)  # type: ignore[attr-defined]
         except (KeyError, TypeError):  # no discriminator, or one that cannot be a key
@@ -184,15 +282,22 @@ def _conform_model(value: Any, cls: type, depth: int) -> Any:
             log.info("unknown %s type %r read as absent", cls.__name__, value.get("type"))
             raise UnreadableValue
         cls = _model_class(child)
-        types = cls.deserialized_types  # type: ignore[attr-defined]
-    attribute_map: dict[str, str] = getattr(cls, "attribute_map", {})
+        plan = _plan(cls)
+    if build:
+        model = cls()
+        for attribute, key, type_name in plan.fields:
+            if key in value:
+                try:
+                    setattr(model, attribute, _read(value[key], type_name, depth + 1, build))
+                except UnreadableValue:
+                    continue
+        return model
     result: dict[str, Any] = {}
-    for attribute, type_name in (types or {}).items():
-        key = attribute_map.get(attribute, attribute)
+    for _attribute, key, type_name in plan.fields:
         if key not in value:
             continue
         try:
-            result[key] = conform(value[key], type_name, depth + 1)
+            result[key] = _read(value[key], type_name, depth + 1, build)
         except UnreadableValue:
             continue
     return result
@@ -252,8 +357,34 @@ def conform_envelope(event: Any) -> dict[str, Any]:
     return conformed
 
 
+def read_envelope_model(event: Any) -> RequestEnvelope:
+    """The event read tolerantly into the SDK's ``RequestEnvelope`` (see module docstring).
+
+    The same envelope as the SDK's ``DefaultSerializer`` makes of :func:`conform_envelope`'s
+    result. Raises ``SerializationException`` when the event cannot be read at all.
+    """
+    if not isinstance(event, dict):
+        raise SerializationException("request envelope is not a JSON object")
+    try:
+        envelope = read_model(_with_context(event), _ENVELOPE_TYPE)
+    except UnreadableValue as error:
+        raise SerializationException("request envelope cannot be read") from error
+    except (ValueError, OverflowError, TypeError) as error:  # as the SDK's model reader fails
+        raise SerializationException(str(error)) from error
+    if not isinstance(envelope, RequestEnvelope):
+        raise SerializationException("request envelope cannot be read")
+    return envelope
+
+
+@cache
+def _serialized_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """``(attribute, JSON key)`` of each field a model class writes, in its order."""
+    return tuple((attribute, key) for attribute, key, _type in _plan(cls).fields)
+
+
 class TolerantSerializer(DefaultSerializer):  # type: ignore[misc]
-    """``DefaultSerializer`` that conforms a request envelope before reading it."""
+    """``DefaultSerializer`` that reads a request envelope tolerantly, straight into the model,
+    and writes model objects with each class's fields looked up once."""
 
     def deserialize(self, payload: Any, obj_type: Any) -> Any:
         if obj_type is not RequestEnvelope and obj_type != _ENVELOPE_TYPE:
@@ -264,7 +395,29 @@ class TolerantSerializer(DefaultSerializer):  # type: ignore[misc]
             event = json.loads(payload) if isinstance(payload, str | bytes) else payload
         except (ValueError, RecursionError) as error:
             raise SerializationException("request envelope is not JSON") from error
-        return super().deserialize(json.dumps(conform_envelope(event)), obj_type)
+        return read_envelope_model(event)
+
+    def serialize(self, obj: Any) -> Any:
+        """As ``DefaultSerializer.serialize``: JSON-ready data for a model object or value."""
+        if obj is None:
+            return None
+        if isinstance(obj, self.PRIMITIVE_TYPES):
+            return obj
+        if isinstance(obj, list):
+            return [self.serialize(item) for item in obj]
+        if isinstance(obj, dict):
+            return {key: self.serialize(item) for key, item in obj.items()}
+        if isinstance(obj, tuple | datetime | date | Enum | decimal.Decimal):
+            return super().serialize(obj)
+        cls: type = type(obj)
+        if getattr(cls, "deserialized_types", None) is None:
+            return super().serialize(obj)
+        result = {}
+        for attribute, key in _serialized_fields(cls):
+            item = getattr(obj, attribute)
+            if item is not None:
+                result[key] = self.serialize(item)
+        return result
 
 
 def read_envelope(event: Any) -> RequestEnvelope | None:
@@ -394,6 +547,8 @@ __all__ = [
     "conform_envelope",
     "is_known_request_type",
     "read_envelope",
+    "read_envelope_model",
+    "read_model",
     "readable_session_attributes",
     "request_type_of",
     "silent_response",

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 MAX_SSML_CHARS = 8000
 MAX_BREAK_SECONDS = 10.0
@@ -236,6 +239,8 @@ def parse(ssml: str) -> list[Segment]:
 
     Raises ``xml.etree.ElementTree.ParseError`` if the SSML is not well formed.
     """
+    import xml.etree.ElementTree as ET  # only for replays and tools: not at every cold start
+
     # ElementTree needs the amazon: prefix declared; Alexa does not.
     document = ssml.replace("<speak", f'<speak xmlns:amazon="{_AMAZON_NS}"', 1)
     root = ET.fromstring(document)
@@ -285,6 +290,8 @@ def is_own_ssml(ssml: object) -> bool:
         return False
     if len(ssml) >= MAX_SSML_CHARS:
         return False
+    import xml.etree.ElementTree as ET  # only for replays: not at every cold start
+
     try:
         document = ssml.replace("<speak", f'<speak xmlns:amazon="{_AMAZON_NS}"', 1)
         root = ET.fromstring(document)

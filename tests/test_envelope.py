@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from ask_sdk_core.exceptions import SerializationException
+from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import DialogState, RequestEnvelope
 from ask_sdk_model.slu.entityresolution import StatusCode
 
@@ -17,6 +20,7 @@ from skill.envelope import (
     conform,
     conform_envelope,
     read_envelope,
+    read_envelope_model,
     readable_session_attributes,
 )
 from skill.tools import envelopes as E
@@ -159,3 +163,47 @@ def test_a_request_not_for_this_skill_is_a_clear_error(context: Any) -> None:
     handler = build_lambda_handler(skill_id="amzn1.ask.skill.this")
     with pytest.raises(AskSdkException, match="Skill ID Verification failed"):
         handler(event, None)
+
+
+def _fixture_events() -> list[Any]:
+    folder = Path(__file__).parent / "requests"
+    return [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
+
+
+def _odd_events() -> list[Any]:
+    stretch = _stretch(confirmationStatus="LATER_STATUS")
+    stretch["request"]["dialogState"] = ["not", "an", "enum"]
+    stretch["request"]["intent"]["slots"]["Muscle"]["slotValue"] = {
+        "type": "List",
+        "values": [{"type": "Simple", "value": 3}, {"type": "Later"}, {"type": "List"}],
+    }
+    numbers = E.launch()
+    numbers["context"]["System"]["device"]["supportedInterfaces"] = {"Display": {"x": 1}}
+    numbers["context"]["Viewport"] = {"pixelWidth": "1024", "dpi": 160.7, "pixelHeight": True}
+    numbers["context"]["AudioPlayer"] = {"offsetInMilliseconds": 12.7, "token": 5}
+    numbers["session"]["attributes"] = {"hold": 20, "place": {"steps": [1, (2, 3)], 4: "x"}}
+    return [E.launch(), _stretch(), E.session_ended(), stretch, numbers, *_fixture_events()]
+
+
+@pytest.mark.parametrize("event", _odd_events())
+def test_reading_straight_into_the_model_gives_what_the_sdk_reads(event: Any) -> None:
+    """The one-pass reader builds the envelope the SDK's own serializer makes of the conformed
+    JSON: same classes, same values (enums, dates, numbers), nothing shared with the event."""
+    sdk = DefaultSerializer()
+    expected = sdk.deserialize(json.dumps(conform_envelope(event)), RequestEnvelope)
+    envelope = read_envelope_model(event)
+    assert envelope == expected
+    assert repr(envelope) == repr(expected)
+    assert TolerantSerializer().serialize(envelope) == sdk.serialize(expected)
+    if envelope.session is not None and envelope.session.attributes:
+        envelope.session.attributes.clear()
+        assert read_envelope_model(event) == expected
+
+
+def test_a_number_no_integer_can_hold_makes_the_envelope_unreadable_as_before() -> None:
+    event = E.launch()
+    event["context"]["AudioPlayer"] = {"offsetInMilliseconds": float("inf")}
+    with pytest.raises(SerializationException):
+        DefaultSerializer().deserialize(json.dumps(conform_envelope(event)), RequestEnvelope)
+    with pytest.raises(SerializationException):
+        TolerantSerializer().deserialize(event, RequestEnvelope)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -40,4 +39,6 @@ def json_copy(attributes: Any) -> dict[str, Any]:
 
 def user_fingerprint(user_id: str) -> str:
     """A short stable digest of a user id, for log lines (Alexa user ids are personal data)."""
+    import hashlib  # only for log lines about a fault: not at every cold start
+
     return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]

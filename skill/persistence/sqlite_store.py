@@ -122,6 +122,9 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._identity: _Identity | None = None
+        #: The busy timeout (ms) last set on ``_conn``: setting it again only when it changes
+        #: saves a statement on nearly every call.
+        self._busy_ms: int | None = None
         self._pid = os.getpid()
 
     def __repr__(self) -> str:
@@ -179,6 +182,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         if self._pid != os.getpid():
             self._lock = threading.Lock()
             self._conn, self._identity, self._pid = None, None, os.getpid()
+            self._busy_ms = None
 
     def _run(self, operation: str, action: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``action(connection)``, turning store failures into :class:`StoreUnavailable`.
@@ -192,7 +196,10 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
             while True:
                 try:
                     conn = self._connection()
-                    conn.execute(f"PRAGMA busy_timeout = {self._round_ms(deadline)}")
+                    busy_ms = self._round_ms(deadline)
+                    if busy_ms != self._busy_ms:
+                        conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+                        self._busy_ms = busy_ms
                     return action(conn)
                 except sqlite3.Error as exc:
                     if _is_lock_error(exc) and time.monotonic() < deadline:
@@ -241,7 +248,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         return (stat.st_dev, stat.st_ino)
 
     def _discard_connection(self) -> None:
-        conn, self._conn, self._identity = self._conn, None, None
+        conn, self._conn, self._identity, self._busy_ms = self._conn, None, None, None
         if conn is not None:
             try:
                 conn.close()
