@@ -27,6 +27,7 @@ from .handlers.routes import IntentRouter
 from .persistence.interceptors import add_user_state_interceptors
 from .replies import from_answer
 from .routine import check_routines_fit
+from .slots import load_vocabularies
 from .speech import Speech
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,13 @@ def _builder(
 ) -> CustomSkillBuilder:
     """The builder over content the caller has already checked."""
     time_zones = TimeZoneLookup(api_client) if api_client is not None else None
-    deps = Deps(content=content, guide=Guide(content), clock=clock, time_zones=time_zones)
+    deps = Deps(
+        content=content,
+        guide=Guide(content),
+        clock=clock,
+        time_zones=time_zones,
+        vocabularies=load_vocabularies(),
+    )
     builder = (
         CustomSkillBuilder()
         if persistence_adapter is None
