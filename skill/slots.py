@@ -61,8 +61,10 @@ FUNCTION_WORDS = MODIFIER_WORDS | frozenset({
 })
 
 #: Slot types that name a place on the body or a position. Other words heard there are a body
-#: part or position the skill does not know ("my calf" must never become a question about
-#: clots because the clot samples mention a calf): they move only to another slot type's value.
+#: part or position the skill does not know ("my elbow" must never become a question about
+#: clots because the clot samples mention legs): they move only to another slot type's value.
+#: And their values heard in another intent's slot ("does sitting cause cramps") never start
+#: a stretch: only the intent that asked may take them.
 PLACE_TYPES = frozenset({"MuscleType", "PositionType"})
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -118,12 +120,14 @@ class SlotVocabulary:
 
     ``phrases``: slot type -> words of a value or synonym -> value id. ``intent_slots``: intent
     -> slot name -> slot type, in the model's intent order. ``topic_samples``: each slot-less
-    intent of the skill's own -> the word tuples of its samples.
+    intent of the skill's own -> the word tuples of its samples. ``word_intents``: each word of
+    any sample -> the intents whose samples use it.
     """
 
     phrases: Mapping[str, Mapping[tuple[str, ...], str]]
     intent_slots: Mapping[str, Mapping[str, str]]
     topic_samples: Mapping[str, tuple[tuple[str, ...], ...]]
+    word_intents: Mapping[str, frozenset[str]]
 
     @classmethod
     def from_model(cls, model: Mapping[str, Any]) -> SlotVocabulary:
@@ -139,17 +143,21 @@ class SlotVocabulary:
             phrases[slot_type["name"]] = MappingProxyType(table)
         intent_slots: dict[str, Mapping[str, str]] = {}
         topic_samples: dict[str, tuple[tuple[str, ...], ...]] = {}
+        word_intents: dict[str, set[str]] = {}
         for intent in language.get("intents", []):
             slots = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
             intent_slots[intent["name"]] = MappingProxyType(slots)
+            samples = tuple(words_of(sample) for sample in intent.get("samples", []))
+            for sample in samples:
+                for word in sample:
+                    word_intents.setdefault(word, set()).add(intent["name"])
             if not slots and not intent["name"].startswith("AMAZON."):
-                topic_samples[intent["name"]] = tuple(
-                    words_of(sample) for sample in intent.get("samples", [])
-                )
+                topic_samples[intent["name"]] = samples
         return cls(
             MappingProxyType(phrases),
             MappingProxyType(intent_slots),
             MappingProxyType(topic_samples),
+            MappingProxyType({word: frozenset(names) for word, names in word_intents.items()}),
         )
 
     @classmethod
@@ -181,24 +189,33 @@ class SlotVocabulary:
         for other_type, table in self.phrases.items():
             found = self._longest(table, words) if other_type != slot_type else None
             owner = self._owner(other_type, intent) if found else None
+            if owner and other_type in PLACE_TYPES and owner[0] != intent:
+                continue
             if found and owner and len(found[0]) > best[0]:
                 reading = SlotReading(spoken, found[1])
                 best = (len(found[0]), Redirect(owner[0], owner[1], reading))
-        topic = self._topic(intent, words) if slot_type not in PLACE_TYPES else None
+        topic = self._topic(intent, words)
         if topic is not None and len(words) > best[0]:
-            best = (len(words), Redirect(topic))
+            # In a place slot, words another question explains better are simply unknown.
+            unknown = slot_type in PLACE_TYPES
+            best = (len(words), SlotReading(spoken) if unknown else Redirect(topic))
         return best[1]
 
     def _topic(self, intent: str, words: tuple[str, ...]) -> str | None:
-        """The one slot-less question (not ``intent``) whose samples use all of ``words``."""
-        if all(word in FUNCTION_WORDS for word in words):
-            return None
+        """The one slot-less question (not ``intent``) whose samples use all of ``words``, one
+        of them a word no other intent's samples use ("gatorade", "ice"; not "legs")."""
         owners = [
             name
             for name, samples in self.topic_samples.items()
             if name != intent and any(_contains(sample, words) for sample in samples)
         ]
-        return owners[0] if len(owners) == 1 else None
+        if len(owners) != 1:
+            return None
+        distinctive = any(
+            word not in FUNCTION_WORDS and self.word_intents.get(word) == {owners[0]}
+            for word in words
+        )
+        return owners[0] if distinctive else None
 
     def _owner(self, slot_type: str, asked: str) -> tuple[str, str] | None:
         """The intent (and its slot) that takes ``slot_type``: ``asked`` itself if it has such

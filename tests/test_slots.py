@@ -95,3 +95,20 @@ def test_a_missing_or_broken_model_stops_start_up(tmp_path: Path) -> None:
     (tmp_path / "en-US.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ValueError, match="en-US.json"):
         load_vocabularies(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("intent", "slot_type", "words"),
+    [
+        # Words many questions use name no topic ("legs" is in clot and stretch sentences).
+        ("CauseIntent", "ConditionType", "my legs"),
+        # A position heard in a question never starts a stretch.
+        ("CauseIntent", "ConditionType", "sitting"),
+        # A place slot never becomes a question, nor a weaker reading of part of the words.
+        ("StretchIntent", "MuscleType", "drinking water"),
+    ],
+)
+def test_words_that_name_no_one_question_stay_unknown(
+    model: SlotVocabulary, intent: str, slot_type: str, words: str
+) -> None:
+    assert model.interpret(intent, slot_type, words) == SlotReading(words)
