@@ -33,6 +33,7 @@ from .handlers.routes import ROUTES, IntentRouter
 from .persistence.interceptors import add_user_state_interceptors
 from .replies import from_answer
 from .routine import check_routines_fit
+from .slots import SlotVocabulary, load_vocabularies
 from .speech import Speech
 
 log = logging.getLogger(__name__)
@@ -61,10 +62,17 @@ def _deps(
     contents: Mapping[str, Content],
     clock: Callable[[], float],
     time_zones: TimeZoneLookup | None,
+    vocabularies: Mapping[str, SlotVocabulary],
 ) -> Deps:
     """One Deps per locale; the default locale's (or the only one) answers any other locale."""
     by_locale = {
-        locale: Deps(content=content, guide=Guide(content), clock=clock, time_zones=time_zones)
+        locale: Deps(
+            content=content,
+            guide=Guide(content),
+            clock=clock,
+            time_zones=time_zones,
+            vocabularies=vocabularies,
+        )
         for locale, content in contents.items()
     }
     default = by_locale.get(DEFAULT_LOCALE) or next(iter(by_locale.values()))
@@ -73,6 +81,7 @@ def _deps(
         guide=default.guide,
         clock=clock,
         time_zones=time_zones,
+        vocabularies=vocabularies,
         locales=MappingProxyType(by_locale),
     )
 
@@ -105,7 +114,7 @@ def _builder(
 ) -> CustomSkillBuilder:
     """The builder over content the caller has already checked."""
     time_zones = TimeZoneLookup(api_client) if api_client is not None else None
-    deps = _deps(contents, clock, time_zones)
+    deps = _deps(contents, clock, time_zones, load_vocabularies())
     builder = (
         CustomSkillBuilder()
         if persistence_adapter is None

@@ -53,10 +53,15 @@ from .speech import is_own_ssml
 from .state import TurnState
 from .topics import Topic
 
-#: Which routine a muscle (and, for the hamstring, a position) starts.
-DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType(
-    {"hamstring": "hamstring_lying", "quadriceps": "quadriceps_standing", "calf": "calf"}
-)
+#: Which routine a muscle (and, for the hamstring, a position) starts. "Both" (front and back
+#: of the thigh at once) starts with the back, and says the front comes next.
+DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType({
+    "hamstring": "hamstring_lying",
+    "quadriceps": "quadriceps_standing",
+    "calf": "calf",
+    "both": "hamstring_lying",
+})
+BOTH = "both"
 SEATED_HAMSTRING = "hamstring_seated"
 BEDTIME = "bedtime"
 
@@ -90,9 +95,12 @@ class Guide:
         """Start the routine for the muscle (and position); ask which muscle if neither says."""
         routine_id = DEFAULT_ROUTINES.get(muscle.id) if muscle.id else None
         if routine_id is not None:
-            if muscle.id == "hamstring" and position.id == "seated":
-                return self.start_routine(state, SEATED_HAMSTRING)
-            return self.start_routine(state, routine_id)
+            if muscle.id in {"hamstring", BOTH} and position.id == "seated":
+                routine_id = SEATED_HAMSTRING
+            reply = self.start_routine(state, routine_id)
+            if muscle.id == BOTH:
+                return reply.before(self.content.phrase("muscle.both"), key="muscle.both")
+            return reply
         if muscle.unknown:
             return self.answer("unknown_muscle", muscle=muscle.echo)
         if position.id == "seated":
@@ -332,10 +340,13 @@ class Guide:
         return self.answer("help")
 
     def fallback(self, state: TurnState) -> Reply:
-        """Words the model did not understand: in a routine, how to go on; else what to say."""
+        """Words the model did not understand: in a routine, how to go on; after "front or
+        back?", that question again; else what to say."""
         if state.in_routine and state.place is not None:
             name = self.content.routines[state.place.routine_id].name
             return self.answer("fallback.routine", routine=name).with_offer(OFFER_NEXT_STEP)
+        if state.context == Context.MUSCLE:
+            return self.answer("fallback.muscle")
         return self.answer("fallback")
 
     def home(self) -> Reply:

@@ -102,7 +102,7 @@ def test_the_route_table_follows_the_intent_contract() -> None:
     for intent, topic in TOPICS.items():
         if topic.slot is not None:
             assert topic.slot in INTENT_SLOTS[intent], f"{intent} has no slot {topic.slot}"
-    assert SLOT_TYPE_IDS["MuscleType"] <= set(DEFAULT_ROUTINES)
+    assert set(DEFAULT_ROUTINES) == SLOT_TYPE_IDS["MuscleType"]
 
 
 def test_an_intent_without_a_route_is_logged_and_answered_as_a_fallback(

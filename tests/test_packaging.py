@@ -395,6 +395,16 @@ def test_zip_holds_the_skill_and_its_content(names: list[str]) -> None:
     assert local and local <= content
 
 
+def test_zip_holds_the_voice_models_the_skill_reads_its_slot_values_from(
+    names: list[str],
+) -> None:
+    models = {
+        f"interaction_model/{p.name}" for p in (ROOT / "interaction_model").glob("*.json")
+    }
+    assert "interaction_model/en-US.json" in models
+    assert models == {n for n in names if n.startswith("interaction_model/")}
+
+
 def test_zip_holds_the_runtime_dependencies(names: list[str]) -> None:
     tops = {n.split("/", 1)[0] for n in names}
     for package in ("ask_sdk_core", "ask_sdk_model", "ask_sdk_runtime", "ask_sdk_dynamodb", "yaml"):
@@ -411,7 +421,8 @@ def test_zip_leaves_out_what_lambda_provides_and_dev_tools(names: list[str]) -> 
         assert not any(t.startswith(f"{unwanted}-") for t in tops), unwanted
     for unwanted in ("tests", "pytest", "_pytest", "hypothesis", "moto", "cryptography", "bin"):
         assert unwanted not in tops
-    assert "interaction_model" not in tops
+    templates = [n for n in names if n.startswith("interaction_model/") and n.endswith(".yaml")]
+    assert templates == []
 
 
 def test_zip_holds_no_tool_or_web_module(names: list[str]) -> None:
@@ -508,6 +519,8 @@ def _launch_and_stretch() -> list[dict[str, Any]]:
     return [
         E.launch(),
         E.intent("StretchIntent", {"Muscle": muscle, "Position": None}, attributes={}),
+        # Words without entity resolution: read against the model shipped in the bundle.
+        E.intent("StretchIntent", {"Muscle": "my left quad"}, attributes={}),
     ]
 
 
@@ -516,7 +529,7 @@ def test_bundle_answers_launch_and_a_stretch_on_its_own(run_bundle: Callable) ->
 
     # Nothing outside the bundle (no boto3, flask or pytest), and no tool or web module in it.
     assert result["importable"] == []
-    launch, hold = (r["response"] for r in result["responses"])
+    launch, hold, unresolved = (r["response"] for r in result["responses"])
     assert launch["outputSpeech"]["type"] == "SSML"
     assert launch["outputSpeech"]["ssml"].startswith("<speak>")
     assert launch["shouldEndSession"] is False
@@ -527,6 +540,8 @@ def test_bundle_answers_launch_and_a_stretch_on_its_own(run_bundle: Callable) ->
     assert hold["shouldEndSession"] is False
     assert hold["reprompt"]["outputSpeech"]["ssml"]
     assert result["db"].is_file()  # the SQLite store worked from the bundle
+    assert "front of your thigh" in unresolved["outputSpeech"]["ssml"].lower()
+    assert "my left quad" not in unresolved["outputSpeech"]["ssml"].lower()
 
 
 # --- the compile step, with the running interpreter as the "runtime" --------------------------
@@ -577,6 +592,6 @@ def test_compiled_bundle_answers_from_its_bytecode(
     # The pycs are trusted without reading the source: a broken source file changes nothing.
     (unpacked / "skill" / "speech.py").write_text("raise SystemExit('source was compiled')\n")
     result = _bundle_runner(unpacked, sys.executable, tmp_path / "run")(_launch_and_stretch())
-    launch, hold = (r["response"] for r in result["responses"])
+    launch, hold, unresolved = (r["response"] for r in result["responses"])
     assert launch["outputSpeech"]["ssml"].startswith("<speak>")
     assert "hamstring" in hold["outputSpeech"]["ssml"].lower()

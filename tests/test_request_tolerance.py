@@ -205,3 +205,38 @@ def test_an_envelope_that_cannot_be_read_keeps_the_session(content: Content, dam
     response = _lambda(event, content)
     assert response["sessionAttributes"] == _sent_attributes(event)
     assert response["response"]["shouldEndSession"] is False
+
+
+# --- slots read by words when entity resolution is missing, failed or partial ---------------
+
+#: Each slot_* file: what the answer must say, and the words it must never say back.
+SLOT_ANSWERS: dict[str, tuple[str, str]] = {
+    "slot_without_resolutions": ("back of your thigh", "not the hamstring"),
+    "slot_without_resolutions_words_around": ("front of your thigh", "my left quad"),
+    "slot_er_error_timeout": ("atorvastatin", "information about lipitor"),
+    "slot_er_error_exception": ("cholesterol medicines", "my statin"),
+    "slot_er_unknown_status_code": ("back of your thigh", "not the back"),
+    "slot_no_match_known_words": ("asthma medicine", "my ventolin"),
+    "slot_no_match_side_word": ("back of your thigh", "left hamstring"),
+    "slot_other_type_medicine_as_food": ("NSAIDs", "foods"),
+    "slot_other_topic_drinking_water": ("Drinking enough water", "information about"),
+    "slot_other_topic_ice_or_heat": ("Heat can relax", "information about"),
+    "slot_no_match_nothing_known": ("have information about frobnitz", "something went wrong"),
+}
+SLOT_FILES = [p for p in FILES if p.stem.startswith("slot_")]
+
+
+def test_every_slot_file_says_what_it_should() -> None:
+    assert sorted(SLOT_ANSWERS) == sorted(p.stem for p in SLOT_FILES)
+
+
+@pytest.mark.parametrize("path", SLOT_FILES, ids=[p.stem for p in SLOT_FILES])
+def test_slot_words_are_understood_never_read_back_wrong(
+    path: Path, content: Content, pki: Pki
+) -> None:
+    said, never = SLOT_ANSWERS[path.stem]
+    event = _load(path)
+    for response in (_lambda(event, content), _web(event, content, pki)[1]):
+        speech = _speech(response).replace("&apos;", "'")
+        assert said in speech
+        assert never not in speech

@@ -16,6 +16,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ..alexa_time import TimeZoneLookup
 from ..content import Content
 from ..guide import Guide
+from ..slots import SlotVocabulary
 from ..state import TurnState
 
 
@@ -29,6 +30,10 @@ class Deps:
     clock: Callable[[], float]
     #: Finds the device's time zone (for the night voice by default); ``None`` never asks.
     time_zones: TimeZoneLookup | None = None
+    #: Each locale's slot values and synonyms (:func:`skill.slots.load_vocabularies`).
+    vocabularies: Mapping[str, SlotVocabulary] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
     #: Locale (``"en-GB"``) -> that locale's Deps; a locale not listed is spoken from this one.
     locales: Mapping[str, Deps] = field(default_factory=lambda: MappingProxyType({}))
 

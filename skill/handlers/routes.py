@@ -24,7 +24,7 @@ from ask_sdk_model import Response
 from ..guide import BEDTIME, Guide
 from ..replies import Replay, Reply
 from ..respond import respond
-from ..slots import SlotReading, read_number, read_slot
+from ..slots import SlotReading, attach, read_number, read_slot, redirect, vocabulary_for
 from ..state import TurnState
 from ..topics import TOPICS, Topic
 from .base import Deps
@@ -89,8 +89,17 @@ def intent_name(handler_input: HandlerInput) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _locale(handler_input: HandlerInput) -> str | None:
+    locale = getattr(handler_input.request_envelope.request, "locale", None)
+    return locale if isinstance(locale, str) else None
+
+
 class IntentRouter(AbstractRequestHandler):
-    """Every ``IntentRequest``: its route from ``routes``, or the default route."""
+    """Every ``IntentRequest``: its route from ``routes``, or the default route.
+
+    Slot words that name another question (:func:`skill.slots.redirect`: a medicine heard as
+    a food, "drinking water" as a food) take the route of that question.
+    """
 
     def __init__(self, deps: Deps, routes: Mapping[str, Route] = ROUTES) -> None:
         self.deps = deps
@@ -101,6 +110,10 @@ class IntentRouter(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         name = intent_name(handler_input)
+        attach(handler_input, vocabulary_for(self.deps.vocabularies, _locale(handler_input)))
+        elsewhere = redirect(handler_input)
+        if elsewhere is not None and elsewhere.intent in self.routes:
+            name = elsewhere.intent
         route = self.routes.get(name) if name is not None else None
         if route is None:
             log.warning("no route for intent %s", name)

@@ -1,9 +1,10 @@
 """The AWS Lambda bundle: the code folder ``ask deploy`` and ``sam deploy`` upload, and its zip.
 
 The bundle holds ``lambda_handler.py``, the runtime of the ``skill`` package (not the tools in
-``skill/tools/`` nor the web service in ``skill/web/``: Lambda never imports them), ``content/``
-and the runtime dependencies (``[project].dependencies`` without the web-service ones, plus the
-``aws`` extra from ``pyproject.toml``), installed by pip for the Lambda platform (manylinux x86_64,
+``skill/tools/`` nor the web service in ``skill/web/``: Lambda never imports them), ``content/``,
+the generated voice models ``interaction_model/<locale>.json`` (for their slot values) and the
+runtime dependencies (``[project].dependencies`` without the web-service ones, plus the ``aws``
+extra from ``pyproject.toml``), installed by pip for the Lambda platform (manylinux x86_64,
 CPython 3.12) whatever machine builds it. boto3 and what only boto3 needs are left out: the Lambda
 Python runtime provides them.
 
@@ -63,6 +64,9 @@ ZIP_NAME = "cramp-helper-lambda.zip"
 #: What the project contributes to the bundle, relative to the project root.
 PROJECT_FILES: tuple[str, ...] = ("lambda_handler.py",)
 PROJECT_DIRS: tuple[str, ...] = ("skill", "content")
+#: The generated voice models, one per locale: the skill reads their slot values and synonyms at
+#: start-up (``skill/slots.py``). Their template sources stay out.
+PROJECT_GLOBS: tuple[str, ...] = ("interaction_model/*.json",)
 #: Parts of those folders that are not the runtime (tools, the web service): left out.
 NOT_RUNTIME: tuple[str, ...] = ("skill/tools", "skill/web")
 
@@ -267,6 +271,14 @@ def _copy_project(root: Path, dest: Path) -> None:
         if not source.is_dir():
             raise PackagingError(f"{source} is missing: build from a source checkout")
         shutil.copytree(source, dest / name, ignore=_project_ignore(root))
+    for pattern in PROJECT_GLOBS:
+        matches = sorted(root.glob(pattern))
+        if not matches:
+            raise PackagingError(f"{root / pattern}: nothing matches: build from a source checkout")
+        for source in matches:
+            target = dest / source.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def find_lambda_python(

@@ -1,0 +1,114 @@
+"""The slot reader: resolved ids first, then the words against the model's own values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skill.slots import (
+    Redirect,
+    SlotReading,
+    SlotVocabulary,
+    load_vocabularies,
+    vocabulary_for,
+)
+
+
+@pytest.fixture(scope="module")
+def model() -> SlotVocabulary:
+    return load_vocabularies()["en-US"]
+
+
+@pytest.mark.parametrize(
+    ("intent", "slot_type", "words", "value_id"),
+    [
+        ("StretchIntent", "MuscleType", "my left hamstring", "hamstring"),
+        ("StretchIntent", "MuscleType", "the whole back of my thigh", "hamstring"),
+        ("StretchIntent", "MuscleType", "best stretch for a hamstring cramp", "hamstring"),
+        ("StretchIntent", "MuscleType", "right quads", "quadriceps"),
+        ("MedicationIntent", "MedicationType", "my statin", "statins"),
+        ("MedicationIntent", "MedicationType", "my ventolin inhaler", "albuterol"),
+        ("MedicationIntent", "MedicationType", "Lipitor!", "lipitor"),
+    ],
+)
+def test_words_around_a_known_value_are_understood(
+    model: SlotVocabulary, intent: str, slot_type: str, words: str, value_id: str
+) -> None:
+    assert model.interpret(intent, slot_type, words) == SlotReading(words, value_id)
+
+
+def test_the_longest_value_wins(model: SlotVocabulary) -> None:
+    # "water" alone is not a medicine, "tonic water" is a synonym of quinine.
+    assert model.interpret("MedicationIntent", "MedicationType", "tonic water pills") == (
+        SlotReading("tonic water pills", "quinine")
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "intent", "value_id"),
+    [
+        ("ibuprofen", "MedicationIntent", "nsaids"),
+        ("my statin", "MedicationIntent", "statins"),
+        ("drinking water", "HydrationIntent", None),
+        ("ice or heat", "HeatIntent", None),
+    ],
+)
+def test_words_of_another_question_go_there(
+    model: SlotVocabulary, words: str, intent: str, value_id: str | None
+) -> None:
+    found = model.interpret("NutritionIntent", "NutrientType", words)
+    assert isinstance(found, Redirect)
+    assert found.intent == intent
+    assert found.reading.id == value_id
+
+
+def test_a_body_part_the_skill_does_not_know_stays_unknown(model: SlotVocabulary) -> None:
+    # Clot questions mention legs and feet: a muscle slot never turns into one.
+    for words in ("my elbow", "foot", "my big toe"):
+        assert model.interpret("StretchIntent", "MuscleType", words) == SlotReading(words)
+
+
+def test_words_that_match_nothing_are_unknown_and_echoed_without_modifiers(
+    model: SlotVocabulary,
+) -> None:
+    reading = model.interpret("MedicationIntent", "MedicationType", "my frobnitz")
+    assert reading == SlotReading("my frobnitz")
+    assert isinstance(reading, SlotReading) and reading.unknown
+    assert reading.echo == "frobnitz"
+    assert SlotReading("the left elbow").echo == "elbow"
+
+
+def test_a_locale_without_its_own_model_uses_its_language_then_the_default(
+    model: SlotVocabulary,
+) -> None:
+    vocabularies = {"en-US": model}
+    assert vocabulary_for(vocabularies, "en-US") is model
+    assert vocabulary_for(vocabularies, "en-GB") is model
+    assert vocabulary_for(vocabularies, "de-DE") is model
+    assert vocabulary_for(vocabularies, None) is model
+
+
+def test_a_missing_or_broken_model_stops_start_up(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no interaction model"):
+        load_vocabularies(tmp_path)
+    (tmp_path / "en-US.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="en-US.json"):
+        load_vocabularies(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("intent", "slot_type", "words"),
+    [
+        # Words many questions use name no topic ("legs" is in clot and stretch sentences).
+        ("CauseIntent", "ConditionType", "my legs"),
+        # A position heard in a question never starts a stretch.
+        ("CauseIntent", "ConditionType", "sitting"),
+        # A place slot never becomes a question, nor a weaker reading of part of the words.
+        ("StretchIntent", "MuscleType", "drinking water"),
+    ],
+)
+def test_words_that_name_no_one_question_stay_unknown(
+    model: SlotVocabulary, intent: str, slot_type: str, words: str
+) -> None:
+    assert model.interpret(intent, slot_type, words) == SlotReading(words)
