@@ -50,6 +50,7 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "muscle": "calf",
         "routine": "seated hamstring stretch",
         "seconds": "45",
+        "times": "three",
         "direction": "long",
         "topic": "swimming",
     }
