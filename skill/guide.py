@@ -193,12 +193,28 @@ class Guide:
         An open session ends after a few seconds of silence whatever the skill says, so a pause
         that waits would be a pretence: "open Cramp Helper, then resume" picks the place up.
         """
+        if state.place is None:
+            return self.answer("routine.not_in_routine")
+        name = self._keep_place(state)
+        if name is None:
+            return self.answer("goodbye")
+        return self.answer("goodbye.paused", routine=name)
+
+    def _keep_place(self, state: TurnState) -> str | None:
+        """Keep the session's place (timed from now) for next time; the routine's name.
+
+        ``None``, and the place dropped, when there is none or it is the last step: that
+        routine is done, and nothing is left to pick up.
+        """
         place = state.place
         if place is None:
-            return self.answer("routine.not_in_routine")
+            return None
+        routine = self.content.routines[place.routine_id]
+        if place.step + 1 >= len(routine.steps):
+            state.place = None
+            return None
         state.place = place.at(place.step, state.now)
-        name = self.content.routines[place.routine_id].name
-        return self.answer("goodbye.paused", routine=name)
+        return routine.name
 
     def resume(self, state: TurnState) -> Reply:
         """The step not yet done, after this session's place or the one left off last time.
@@ -223,11 +239,10 @@ class Guide:
         return self.answer("choose_muscle")
 
     def stop(self, state: TurnState) -> Reply:
-        """Goodbye; inside a routine the place is kept (timed from now) to offer next time."""
-        place = state.place
-        if place is not None:
-            state.place = place.at(place.step, state.now)
-            name = self.content.routines[place.routine_id].name
+        """Goodbye; inside a routine the place is kept (timed from now) to offer next time,
+        unless it is the last step: that routine is done."""
+        name = self._keep_place(state)
+        if name is not None:
             return self.answer("goodbye.routine", routine=name)
         return self.answer("goodbye")
 
@@ -241,11 +256,9 @@ class Guide:
 
     def done(self, state: TurnState) -> Reply:
         """"Thanks" / "I'm done": a kind goodbye; inside a routine the place is kept."""
-        place = state.place
-        if place is None:
+        name = self._keep_place(state)
+        if name is None:
             return self.answer("goodbye.thanks")
-        state.place = place.at(place.step, state.now)
-        name = self.content.routines[place.routine_id].name
         return self.answer("goodbye.thanks.routine", routine=name)
 
     def not_yet(self, state: TurnState) -> Reply:

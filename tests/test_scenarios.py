@@ -10,6 +10,7 @@ A conversation::
       fact: "Statin medications for cholesterol such as Crestor and Lipitor may cause ..."
       user: amzn1.ask.account.OTHER          # optional; the default local user otherwise
       xfail: "why this is a known bug"        # optional; the case must fail (strict)
+      device_time: {zone: Europe/London, at: "2026-11-29T03:00"}   # optional, see below
       turns:
         - say: ask cramp helper can lipitor cause cramps
           intent: MedicationIntent             # the intent the model matched
@@ -21,6 +22,10 @@ A conversation::
 ``fact`` (or ``facts``, a list) quotes the guide (``seed/*.txt``) or the safety facts the
 conversation proves the skill can reach. Quotes are checked against those files when they are
 present (see ``GUIDE_DIR``).
+
+``device_time`` gives the device a time zone and the skill a clock: the skill asks a local
+stand-in of the Alexa Settings API for ``zone``, as it asks Alexa, and its clock stands at ``at``
+(an ISO time, read in ``zone``) until a turn moves it. Without it the skill knows no time zone.
 
 Turn fields (all optional except ``say``):
 
@@ -72,10 +77,17 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import FixedClock
 
+from skill.alexa_time import TimedApiClient
+from skill.builder import build_lambda_handler
+from skill.content import Content
+from skill.persistence.memory_store import InMemoryPersistenceAdapter
 from skill.speech import MAX_BREAK_SECONDS, MAX_RESPONSE_SECONDS, MAX_SSML_CHARS, Pause, parse
 from skill.speech import planned_seconds as planned
-from skill.tools.local.device import LocalDevice, Turn
+from skill.tools.local.device import LOCAL_USER_ID, LocalDevice, Turn
+from skill.tools.local.device_time import parse_now, time_zone_name
+from skill.tools.local.settings_api import SettingsApiStandIn
 from skill.tools.paths import project_root
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -84,7 +96,9 @@ GUIDE_DIR = Path(
     os.environ.get("CRAMP_HELPER_GUIDE_DIR", project_root().parent / "shared")
 )
 
-CONVERSATION_FIELDS = frozenset({"name", "fact", "facts", "user", "xfail", "turns"})
+CONVERSATION_FIELDS = frozenset(
+    {"name", "fact", "facts", "user", "xfail", "turns", "device_time"}
+)
 TURN_FIELDS = frozenset(
     {
         "say", "advance_seconds", "new_session", "user", "intent", "slots", "keys",
@@ -121,6 +135,8 @@ class Conversation:
     facts: tuple[str, ...] = ()
     user: str | None = None
     xfail: str | None = None
+    #: ``(IANA zone, ISO local time)`` of the device, or ``None``.
+    device_time: tuple[str, str] | None = None
 
     @property
     def id(self) -> str:
@@ -153,6 +169,18 @@ def _check_turn(turn: Any, where: str) -> Mapping[str, Any]:
     return turn
 
 
+def _device_time(value: Any, where: str) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"zone", "at"}:
+        raise ScenarioFormatError(f"{where}: `device_time` needs exactly `zone` and `at`")
+    try:
+        parse_now(str(value["at"]), time_zone_name(str(value["zone"])))
+    except ValueError as error:
+        raise ScenarioFormatError(f"{where}: `device_time`: {error}") from None
+    return str(value["zone"]), str(value["at"])
+
+
 def load_conversations(path: Path) -> list[Conversation]:
     """Read one scenario file, checking its format. Raises :class:`ScenarioFormatError`."""
     try:
@@ -177,6 +205,7 @@ def load_conversations(path: Path) -> list[Conversation]:
         if not isinstance(turns, list) or not turns:
             raise ScenarioFormatError(f"{where}: `turns` must be a non-empty list")
         facts = [*_strings(entry.get("fact", []), where), *_strings(entry.get("facts", []), where)]
+        device_time = _device_time(entry.get("device_time"), where)
         conversations.append(
             Conversation(
                 file=path.stem,
@@ -188,6 +217,7 @@ def load_conversations(path: Path) -> list[Conversation]:
                 facts=tuple(facts),
                 user=entry.get("user"),
                 xfail=entry.get("xfail"),
+                device_time=device_time,
             )
         )
     return conversations
@@ -362,8 +392,24 @@ class Player:
 
 
 @pytest.mark.parametrize("conversation", list(_params()))
-def test_conversation(conversation: Conversation, device: Any, clock: Any) -> None:
-    Player(device, clock, conversation.user).play(conversation)
+def test_conversation(
+    conversation: Conversation, device: Any, clock: Any, content: Content, model: Any
+) -> None:
+    if conversation.device_time is None:
+        Player(device, clock, conversation.user).play(conversation)
+        return
+    zone_name, at = conversation.device_time
+    with SettingsApiStandIn(zone_name) as api:
+        local_clock = FixedClock(parse_now(at, zone_name).timestamp())
+        handler = build_lambda_handler(
+            InMemoryPersistenceAdapter(), content=content, clock=local_clock,
+            api_client=TimedApiClient(verify=api.ca_file),
+        )
+
+        def make(user_id: str = LOCAL_USER_ID) -> LocalDevice:
+            return LocalDevice(handler, model, user_id=user_id, api_endpoint=api.endpoint)
+
+        Player(make, local_clock, conversation.user).play(conversation)
 
 
 # --- The scenarios themselves --------------------------------------------------------------------
