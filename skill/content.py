@@ -57,6 +57,7 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "muscle": "calf",
         "routine": "seated hamstring stretch",
         "seconds": "45",
+        "times": "three",
         "direction": "long",
         "topic": "swimming",
         "emergency_number": "nine one one",

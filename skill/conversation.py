@@ -25,7 +25,8 @@ class Context(StrEnum):
     MUSCLE = "muscle"
     #: "Ready for the next one?" inside a routine.
     ROUTINE = "routine"
-    #: A routine paused: "Say resume when you're ready."
+    #: A routine paused in a session that stayed open (older versions; pause now ends the
+    #: session, keeping the place): still read as in a routine.
     PAUSED = "paused"
     #: "Pick up where you left off?" about a routine from an earlier session.
     RESUME = "resume"

@@ -25,8 +25,8 @@ muscle          launch, ``identify``, as (none)          ``help.       as (none)
 routine         each routine step:   pause, keeping the  ``help.       ``fallback.routine``;
                 "Ready for the next  place               routine``     the step again
                 one?"
-paused          ``routine.paused``   goodbye, keeping    ``help.       ``fallback.routine``;
-                                     the place           routine``     the step again
+paused          sessions from before goodbye, keeping    ``help.       ``fallback.routine``;
+                pause ended them     the place           routine``     the step again
 resume          ``launch.resume``:   forget the place,   ``help.       as (none)
                 "pick up where you   ask which muscle    resume``
                 left off?"
@@ -36,6 +36,13 @@ anything_else   "Is there anything   goodbye             ``help``      as (none)
 
 "routine" and "paused" mean the above only while a routine place is in the session; without
 one (a cleared place) they act as no context. Stop always ends the session, keeping any place.
+
+A place is the step last heard, its hold included. "Pause" (and "thanks", "I'm done") keeps it
+and ends the session, saying how to come back: an open session closes after a few seconds of
+silence anyway. "Resume", "I'm back" and "yes" to "pick up where you left off?" go on to the
+step after it; "repeat" does it again and "not yet" holds again. After the last step the
+question says what to do next instead of "ready for the next one?". An offer of an answer
+already said this session is replaced by "what else?" (:func:`skill.respond.skip_heard_offer`).
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ from .conversation import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, ROUTINE_T
 from .replies import Replay, Reply, from_answer
 from .routine import HOLD_STEP_SECONDS, Place, Settings, clamp_hold
 from .slots import SlotReading
-from .speech import is_own_ssml
+from .speech import Part, is_own_ssml
 from .state import TurnState
 from .topics import Topic
 
@@ -63,6 +70,8 @@ DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType({
 })
 BOTH = "both"
 SEATED_HAMSTRING = "hamstring_seated"
+#: The guide's hamstring stretch without a towel or belt: seated, reaching forward.
+NO_TOWEL_HAMSTRING = "hamstring_no_towel"
 BEDTIME = "bedtime"
 
 
@@ -103,12 +112,8 @@ class Guide:
             return reply
         if muscle.unknown:
             return self.answer("unknown_muscle", muscle=muscle.echo)
-        if position.id == "seated":
-            return self.start_routine(state, SEATED_HAMSTRING)
-        if position.id == "lying":
-            return self.start_routine(state, DEFAULT_ROUTINES["hamstring"])
-        if position.id == "standing":
-            return self.start_routine(state, DEFAULT_ROUTINES["quadriceps"])
+        if position.id in {"seated", "lying", "standing"}:
+            return self.position(state, position.id)
         return self.answer("choose_muscle")
 
     def start_routine(self, state: TurnState, routine_id: str) -> Reply:
@@ -121,14 +126,20 @@ class Guide:
         state.place = place
         routine = self.content.routines[place.routine_id]
         parts = engine.step_parts(self.content, routine, place.step, state.settings, intro=intro)
-        question = self.answer("routine.next_question")
-        return Reply(
-            parts=tuple(parts),
-            ask=question.ask,
-            reprompt=question.reprompt,
-            keys=(f"routine.{routine.id}.{place.step}",),
-            offer=OFFER_NEXT_STEP,
-            context=Context.ROUTINE,
+        return self._closed(place, parts, key=f"routine.{routine.id}.{place.step}")
+
+    def _closed(self, place: Place, parts: list[Part], *, key: str) -> Reply:
+        """A step's ``parts`` with its closing question: "ready for the next one?" or, after
+        the last step, what to do next (see :func:`skill.routine.closing_key`)."""
+        routine = self.content.routines[place.routine_id]
+        closing_key = engine.closing_key(self.content, routine, place.step)
+        said = Reply(parts=tuple(parts), keys=(key,))
+        if closing_key != "routine.next_question":
+            return said.then(self.answer(closing_key))
+        question = self.answer(closing_key)
+        return said.then(
+            Reply(ask=question.ask, reprompt=question.reprompt, offer=OFFER_NEXT_STEP,
+                  context=Context.ROUTINE)
         )
 
     def next_step(self, state: TurnState) -> Reply:
@@ -185,20 +196,54 @@ class Guide:
         return self.start_routine(state, place.routine_id)
 
     def pause(self, state: TurnState) -> Reply:
-        """Keep the place (timed from now) and wait for "resume"."""
+        """Keep the place (timed from now), say how to come back, and close the session.
+
+        An open session ends after a few seconds of silence whatever the skill says, so a pause
+        that waits would be a pretence: "open Cramp Helper, then resume" picks the place up.
+        """
+        if state.place is None:
+            return self.answer("routine.not_in_routine")
+        kept = self._keep_place(state)
+        if kept is None:
+            return self.answer("goodbye")
+        return self._kept_goodbye(kept, "goodbye.paused")
+
+    def _keep_place(self, state: TurnState) -> tuple[str, bool] | None:
+        """Keep the session's place (timed from now) for next time, saved at once.
+
+        The routine's name and whether the store kept the place; ``None``, and the place
+        dropped, when there is none or it is the last step: that routine is done, and nothing
+        is left to pick up.
+        """
         place = state.place
         if place is None:
-            return self.answer("routine.not_in_routine")
-        state.place = place.at(place.step, state.now)
-        name = self.content.routines[place.routine_id].name
-        return self.answer("routine.paused", routine=name).with_offer(OFFER_RESUME)
+            return None
+        routine = self.content.routines[place.routine_id]
+        if place.step + 1 >= len(routine.steps):
+            state.place = None
+            return None
+        return routine.name, state.keep_place(place.at(place.step, state.now))
+
+    def _kept_goodbye(self, kept: tuple[str, bool], key: str) -> Reply:
+        """The goodbye ``key`` that says the place is kept, or, when the store could not keep
+        it, the one that says so instead of a false promise."""
+        name, saved = kept
+        return self.answer(key if saved else "goodbye.routine.unsaved", routine=name)
 
     def resume(self, state: TurnState) -> Reply:
-        """The current step again, from this session's place or the one left off last time."""
+        """The step not yet done, after this session's place or the one left off last time.
+
+        A place is the step last heard, hold included, so resuming goes on to the following
+        step ("repeat" does a step again); after the last step the routine is finished.
+        """
         place = state.place or state.stored_place
         if place is None:
             return self.answer("routine.nothing_to_resume")
-        return self._step(state, place.at(place.step, state.now)).before(
+        state.place = place
+        following = engine.next_step(place, self.content.routines[place.routine_id], state.now)
+        if following is None:
+            return self.next_step(state)
+        return self._step(state, following).before(
             self.content.phrase("resume.picking_up"), key="resume.picking_up"
         )
 
@@ -208,14 +253,102 @@ class Guide:
         return self.answer("choose_muscle")
 
     def stop(self, state: TurnState) -> Reply:
-        """Goodbye; inside a routine the place is kept (timed from now) to offer next time."""
-        place = state.place
-        if place is not None:
-            kept = state.keep_place(place.at(place.step, state.now))
-            name = self.content.routines[place.routine_id].name
-            key = "goodbye.routine" if kept else "goodbye.routine.unsaved"
-            return self.answer(key, routine=name)
+        """Goodbye; inside a routine the place is kept (timed from now) to offer next time,
+        unless it is the last step: that routine is done."""
+        kept = self._keep_place(state)
+        if kept is not None:
+            return self._kept_goodbye(kept, "goodbye.routine")
         return self.answer("goodbye")
+
+    # --- Remarks mid-stretch and where the person is ----------------------------------------
+
+    def cramp_gone(self, state: TurnState) -> Reply:
+        """"The cramp is gone": the routine is over (place cleared); walk, then prevention."""
+        if state.place is not None or state.stored_place is not None:
+            state.place = None
+        return self.answer("cramp_gone")
+
+    def done(self, state: TurnState) -> Reply:
+        """"Thanks" / "I'm done": a kind goodbye; inside a routine the place is kept."""
+        kept = self._keep_place(state)
+        if kept is None:
+            return self.answer("goodbye.thanks")
+        return self._kept_goodbye(kept, "goodbye.thanks.routine")
+
+    def not_yet(self, state: TurnState) -> Reply:
+        """"Not yet" / "one more": the same hold again (the whole step if it has none)."""
+        place = state.place
+        if place is None:
+            return self.answer("not_yet")
+        routine = self.content.routines[place.routine_id]
+        holds = engine.hold_parts(self.content, routine.steps[place.step], state.settings)
+        if not holds:
+            return self.repeat_step(state)
+        place = place.at(place.step, state.now)
+        state.place = place
+        return self._closed(
+            place, holds, key=f"routine.{routine.id}.{place.step}.hold"
+        ).before(self.content.phrase("not_yet.again"), key="not_yet.again")
+
+    def carry_on(self, state: TurnState) -> Reply:
+        """"I'm back" / "ready": the step not yet done, in this session or a recent one."""
+        if state.place is not None or state.stored_place is not None:
+            return self.resume(state)
+        return self.answer("choose_muscle")
+
+    def no_towel(self, state: TurnState) -> Reply:
+        """No towel or belt: the hamstring stretch seated, reaching forward (the guide's way).
+
+        In a stretch that needs no towel, that step again; otherwise the no-towel version from
+        its start.
+        """
+        place = state.place
+        if place is None:
+            return self.start_routine(state, NO_TOWEL_HAMSTRING)
+        routine = self.content.routines[place.routine_id]
+        if routine.muscle != "hamstring" or routine.id == NO_TOWEL_HAMSTRING:
+            return self.repeat_step(state).before(
+                self.content.phrase("no_towel.not_needed"), key="no_towel.not_needed"
+            )
+        return self._switch(state, NO_TOWEL_HAMSTRING)
+
+    def position(self, state: TurnState, where: str) -> Reply:
+        """Where the person is (``lying``, ``seated``, ``standing``): the stretch that can be
+        done from there, or the one in progress with a word on how it is done.
+
+        The guide's hamstring stretch is done lying (on the floor or in bed) or, for someone who
+        cannot lie down, seated; the quad stretch standing, holding a wall or chair. With no
+        routine in progress, standing means the quad stretch, as "a standing stretch" does.
+        """
+        place = state.place
+        routine = self.content.routines[place.routine_id] if place is not None else None
+        if routine is None and where == "standing":
+            return self.start_routine(state, DEFAULT_ROUTINES["quadriceps"])
+        muscle = routine.muscle if routine is not None else "hamstring"
+        if muscle == "hamstring":
+            if where == "lying":
+                return self._switch(state, DEFAULT_ROUTINES["hamstring"]).before(
+                    self.content.phrase("position.lying"), key="position.lying"
+                )
+            reply = self._switch(state, SEATED_HAMSTRING)
+            if where == "standing":
+                return reply.before(
+                    self.content.phrase("position.hamstring_standing"),
+                    key="position.hamstring_standing",
+                )
+            return reply
+        note = {"quadriceps": "position.quad", "both": "position.bedtime"}.get(
+            muscle, "position.where_you_are"
+        )
+        return self.repeat_step(state).before(self.content.phrase(note), key=note)
+
+    def _switch(self, state: TurnState, routine_id: str) -> Reply:
+        """``routine_id`` from its start, with its intro (the set-up differs); the same step
+        again if it is already the routine in progress."""
+        place = state.place
+        if place is not None and place.routine_id == routine_id:
+            return self.repeat_step(state)
+        return self.start_routine(state, routine_id)
 
     # --- Settings ---------------------------------------------------------------------------
 
@@ -238,14 +371,35 @@ class Guide:
             if wanted == current.hold_seconds:
                 direction = "long" if change.id == "longer" else "short"
                 said = self.answer("hold.unchanged", seconds=str(wanted), direction=direction)
-                return self._after_setting(state, said)
+                fixed = self._fixed_hold_note(state)
+                return self._after_setting(state, said if fixed is None else said.then(fixed))
         else:
             return self.answer("hold.ask_number")
         kept = state.keep_settings(Settings(hold_seconds=wanted, night=current.night))
+        fixed = self._fixed_hold_note(state)
+        if fixed is not None and key == "hold.set":
+            key = "hold.set_elsewhere"
         said = self.answer(key if kept else f"{key}.unsaved", seconds=str(wanted))
+        if fixed is not None:
+            said = said.then(fixed)
         if state.place is None:
             return said.then(self.answer("hold.ask"))
         return self._after_setting(state, said)
+
+    def _fixed_hold_note(self, state: TurnState) -> Reply | None:
+        """In a routine whose holds ignore the setting (the bedtime one), a note saying so."""
+        place = state.place
+        if place is None:
+            return None
+        routine = self.content.routines[place.routine_id]
+        fixed = engine.fixed_hold(routine)
+        if fixed is None:
+            return None
+        seconds, times = fixed
+        text = self.content.phrase(
+            "hold.fixed", routine=routine.name, seconds=str(seconds), times=str(times)
+        )
+        return Reply(parts=(text,), keys=("hold.fixed",))
 
     def set_night(self, state: TurnState, night: bool) -> Reply:
         """Night mode on (a soft, slightly slower whisper) or off."""

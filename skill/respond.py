@@ -7,10 +7,11 @@ exactly when a question was asked, and what was said is remembered for "repeat".
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from ask_sdk_model import Response
 
-from .replies import Replay, Reply
+from .replies import Replay, Reply, from_answer
 from .speech import Speech
 from .state import TurnState
 
@@ -31,6 +32,7 @@ def respond(state: TurnState, reply: Reply | Replay) -> Response:
         return replay(state, reply.ssml, reply.reprompt)
     if not reply.end and not reply.ask:
         raise DeadEndError(f"reply {reply.keys} neither asks a question nor ends the session")
+    reply = skip_heard_offer(state, reply)
     voice = state.voice
     speech = Speech().extend(reply.parts)
     if reply.ask:
@@ -44,6 +46,32 @@ def respond(state: TurnState, reply: Reply | Replay) -> Response:
     )
     log.debug("answering with %s", reply.keys)
     return replay(state, ssml, reprompt_ssml)
+
+
+#: Asked instead of an offer of something already said in this session.
+INSTEAD_OF_HEARD_OFFER = "anything_else"
+
+
+def skip_heard_offer(state: TurnState, reply: Reply) -> Reply:
+    """``reply`` without an offer of an answer already said in this session.
+
+    Follow-up offers chain from answer to answer (heat, massage, professional massage, heat);
+    one that would lead back to something heard asks "what else?" instead. Only links of such
+    chains are skipped (answers that offer something in turn, with no context of their own):
+    prompts such as "front or back?" or "which medicine?" can be offered again.
+    The answers said are recorded here, so the mechanism covers every reply.
+    """
+    content = state.content
+    heard = state.heard_keys
+    offer = reply.offer
+    if offer and offer in content.answers and offer in heard:
+        target = content.answer(offer)
+        if target.context is None and target.yes is not None:
+            instead = from_answer(content, INSTEAD_OF_HEARD_OFFER)
+            reply = replace(reply, ask=instead.ask, reprompt=instead.reprompt,
+                            offer=instead.offer, context=instead.context)
+    state.note_heard(key for key in reply.keys if key in content.answers)
+    return reply
 
 
 def replay(state: TurnState, ssml: str, reprompt_ssml: str | None) -> Response:

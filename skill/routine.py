@@ -195,39 +195,75 @@ def step_parts(
         if lead_in:
             # Time to find a towel or lie down before the count starts.
             parts += [content.phrase("lead_in"), Pause(lead_in)]
-        seconds = settings.hold_seconds if step.hold == "setting" else int(step.hold)
-        for number in range(step.holds):
-            if number:
-                parts += [content.phrase("rest.start"), Pause(step.rest)]
-            parts.append(content.phrase("hold.start"))
-            parts += paced_hold(seconds, hold_cues(seconds, content), content.phrase("release"))
+        parts += hold_parts(content, step, settings)
     if step.pause:
         parts += [Pause(step.pause), content.phrase("rest.end")]
     return parts
+
+
+def hold_parts(content: Content, step: Step, settings: Settings) -> list[Part]:
+    """The counted hold(s) of ``step`` alone, rests between them; ``[]`` for a step without."""
+    if step.hold is None:
+        return []
+    parts: list[Part] = []
+    seconds = settings.hold_seconds if step.hold == "setting" else int(step.hold)
+    for number in range(step.holds):
+        if number:
+            parts += [content.phrase("rest.start"), Pause(step.rest)]
+        parts.append(content.phrase("hold.start"))
+        parts += paced_hold(seconds, hold_cues(seconds, content), content.phrase("release"))
+    return parts
+
+
+def fixed_hold(routine: Routine) -> tuple[int, int] | None:
+    """``(seconds, times)`` of a routine whose holds ignore the user's hold setting.
+
+    ``None`` when any step holds for the user's setting (then "longer holds" changes it).
+    """
+    fixed = [step for step in routine.steps if step.hold is not None]
+    if not fixed or any(step.hold == "setting" for step in fixed):
+        return None
+    return int(fixed[0].hold or 0), fixed[0].holds
+
+
+def closing_key(content: Content, routine: Routine, index: int) -> str:
+    """The content key of the question after step ``index``.
+
+    "Ready for the next one?" (``routine.next_question``) except after the last step, which
+    says what to do next: ``routine.last.<routine id>`` if there is one, else ``routine.last``.
+    """
+    if index + 1 < len(routine.steps):
+        return "routine.next_question"
+    own = f"routine.last.{routine.id}"
+    return own if own in content.answers else "routine.last"
 
 
 def check_routines_fit(content: Content) -> None:
     """Prove every step fits Alexa's limits at the longest hold, in the slower night voice.
 
     Each step is checked as it can be said: with the routine's intro (the first step), after
-    "picking up where you left off", and after "this is the first step" (going back from the
-    first); lead-ins, holds, rests and cues included.
+    "picking up where you left off", its hold alone ("not yet"), and after "this is the first
+    step" (going back from the first); lead-ins, holds, rests, cues and the closing question
+    included.
     Called when content is loaded, so a step that is too long fails start-up, not a user.
     """
-    question = content.answer("routine.next_question").ask or ""
     longest = Settings(hold_seconds=MAX_HOLD_SECONDS, night=True)
     for routine in content.routines.values():
         for index in range(len(routine.steps)):
+            closing = content.answer(closing_key(content, routine, index))
+            question: list[Part] = [closing.say, closing.ask or ""]
             plain = step_parts(content, routine, index, longest, intro=False)
             said: list[list[Part]] = [
                 step_parts(content, routine, index, longest, intro=index == 0),
                 [content.phrase("resume.picking_up"), *plain],
+                [content.phrase("not_yet.again"), *hold_parts(content, routine.steps[index],
+                                                              longest)],
             ]
             if index == 0:
                 said.append([content.answer("routine.at_start").say, *plain])
             try:
                 for parts in said:
-                    render([*parts, question], longest.voice)
+                    render([*parts, *question], longest.voice)
             except SpeechLimitError as error:
                 raise ContentError(
                     f"routines.yaml: {routine.id}.steps[{index}]: at {MAX_HOLD_SECONDS} s holds "

@@ -7,7 +7,8 @@ the routine place to the next session. This module is the only one that knows bo
 Session attributes (plain JSON, never SDK objects):
 ``settings``, ``routine`` (a place or ``None`` once cleared), ``offer``, ``context``,
 ``last`` (``{"ssml", "reprompt", "keys"}``: the last response as rendered, for "repeat", and the
-content keys it said), ``disclaimed``, ``time_zone`` (the
+content keys it said), ``heard`` (the answer keys said this session, so offers never lead back
+to one), ``disclaimed``, ``time_zone`` (the
 device's IANA zone name, ``""`` once a lookup found none: it is asked for once a session).
 
 Stored per user: ``settings``, ``routine``, ``welcomed``. Never anything about health.
@@ -15,6 +16,7 @@ Stored per user: ``settings``, ``routine``, ``welcomed``. Never anything about h
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +37,7 @@ LAST = "last"
 DISCLAIMED = "disclaimed"
 WELCOMED = "welcomed"
 TIME_ZONE = "time_zone"
+HEARD = "heard"
 
 
 def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
@@ -204,6 +207,24 @@ class TurnState:
         self.session[OFFER] = offer
         self.session[CONTEXT] = context.value if context is not None else None
         self.session[LAST] = last
+
+    @property
+    def heard_keys(self) -> frozenset[str]:
+        """The content answers said in this session (none for junk in the session)."""
+        return frozenset(self.heard_keys_in_order())
+
+    def heard_keys_in_order(self) -> list[str]:
+        value = self.session.get(HEARD)
+        if not isinstance(value, list):
+            return []
+        return [key for key in value if isinstance(key, str)]
+
+    def note_heard(self, keys: Iterable[str]) -> None:
+        """Add ``keys`` to the answers said in this session (kept in order, each once)."""
+        heard = list(self.heard_keys_in_order())
+        heard += [key for key in keys if key not in heard]
+        if heard and self.handler_input.request_envelope.session is not None:
+            self.session[HEARD] = heard
 
     def forget_stored(self) -> bool:
         """Delete everything stored for this user; True if the store confirmed it."""

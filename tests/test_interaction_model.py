@@ -70,7 +70,7 @@ BUILT_IN_WORDS = {
     "AMAZON.NextIntent": ("next", "continue", "keep going"),
     "AMAZON.PreviousIntent": ("go back", "previous"),
     "AMAZON.StartOverIntent": ("start over", "restart"),
-    "AMAZON.PauseIntent": ("pause", "wait"),
+    "AMAZON.PauseIntent": ("pause", "hold on"),
     "AMAZON.ResumeIntent": ("resume", "carry on"),
 }
 

@@ -11,6 +11,7 @@ A conversation::
       user: amzn1.ask.account.OTHER          # optional; the default local user otherwise
       xfail: "why this is a known bug"        # optional; the case must fail (strict)
       locales: [en-US]                        # optional; every English locale otherwise
+      device_time: {zone: Europe/London, at: "2026-11-29T03:00"}   # optional, see below
       turns:
         - say: ask cramp helper can lipitor cause cramps
           intent: MedicationIntent             # the intent the model matched
@@ -27,6 +28,10 @@ locale's emergency number as spoken ("nine nine nine" in en-GB).
 ``fact`` (or ``facts``, a list) quotes the guide (``seed/*.txt``) or the safety facts the
 conversation proves the skill can reach. Quotes are checked against those files when they are
 present (see ``GUIDE_DIR``).
+
+``device_time`` gives the device a time zone and the skill a clock: the skill asks a local
+stand-in of the Alexa Settings API for ``zone``, as it asks Alexa, and its clock stands at ``at``
+(an ISO time, read in ``zone``) until a turn moves it. Without it the skill knows no time zone.
 
 Turn fields (all optional except ``say``):
 
@@ -78,11 +83,17 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import FixedClock
 
-from skill.content import load_all_content
+from skill.alexa_time import TimedApiClient
+from skill.builder import build_lambda_handler
+from skill.content import Content, load_all_content
+from skill.persistence.memory_store import InMemoryPersistenceAdapter
 from skill.speech import MAX_BREAK_SECONDS, MAX_RESPONSE_SECONDS, MAX_SSML_CHARS, Pause, parse
 from skill.speech import planned_seconds as planned
-from skill.tools.local.device import LocalDevice, Turn
+from skill.tools.local.device import LOCAL_USER_ID, LocalDevice, Turn
+from skill.tools.local.device_time import parse_now, time_zone_name
+from skill.tools.local.settings_api import SettingsApiStandIn
 from skill.tools.paths import project_root
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -92,7 +103,7 @@ GUIDE_DIR = Path(
 )
 
 CONVERSATION_FIELDS = frozenset(
-    {"name", "fact", "facts", "user", "xfail", "turns", "locales"}
+    {"name", "fact", "facts", "user", "xfail", "turns", "locales", "device_time"}
 )
 #: Each locale's emergency number as spoken, from its content ("nine nine nine" in en-GB).
 EMERGENCY_NUMBERS = {
@@ -136,6 +147,8 @@ class Conversation:
     user: str | None = None
     xfail: str | None = None
     locales: tuple[str, ...] = LOCALES
+    #: ``(IANA zone, ISO local time)`` of the device, or ``None``.
+    device_time: tuple[str, str] | None = None
 
     @property
     def id(self) -> str:
@@ -168,6 +181,18 @@ def _check_turn(turn: Any, where: str) -> Mapping[str, Any]:
     return turn
 
 
+def _device_time(value: Any, where: str) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"zone", "at"}:
+        raise ScenarioFormatError(f"{where}: `device_time` needs exactly `zone` and `at`")
+    try:
+        parse_now(str(value["at"]), time_zone_name(str(value["zone"])))
+    except ValueError as error:
+        raise ScenarioFormatError(f"{where}: `device_time`: {error}") from None
+    return str(value["zone"]), str(value["at"])
+
+
 def load_conversations(path: Path) -> list[Conversation]:
     """Read one scenario file, checking its format. Raises :class:`ScenarioFormatError`."""
     try:
@@ -195,6 +220,7 @@ def load_conversations(path: Path) -> list[Conversation]:
         locales = tuple(_strings(entry.get("locales", list(LOCALES)), f"{where}: locales"))
         if unknown_locales := set(locales) - set(LOCALES):
             raise ScenarioFormatError(f"{where}: unknown locale(s) {sorted(unknown_locales)}")
+        device_time = _device_time(entry.get("device_time"), where)
         conversations.append(
             Conversation(
                 file=path.stem,
@@ -207,6 +233,7 @@ def load_conversations(path: Path) -> list[Conversation]:
                 user=entry.get("user"),
                 xfail=entry.get("xfail"),
                 locales=locales,
+                device_time=device_time,
             )
         )
     return conversations
@@ -399,8 +426,32 @@ class Player:
 
 
 @pytest.mark.parametrize(("conversation", "locale"), list(_params()))
-def test_conversation(conversation: Conversation, locale: str, device: Any, clock: Any) -> None:
-    Player(device, clock, conversation.user, locale).play(conversation)
+def test_conversation(
+    conversation: Conversation,
+    locale: str,
+    device: Any,
+    clock: Any,
+    contents: dict[str, Content],
+    models: Any,
+) -> None:
+    if conversation.device_time is None:
+        Player(device, clock, conversation.user, locale).play(conversation)
+        return
+    zone_name, at = conversation.device_time
+    with SettingsApiStandIn(zone_name) as api:
+        local_clock = FixedClock(parse_now(at, zone_name).timestamp())
+        handler = build_lambda_handler(
+            InMemoryPersistenceAdapter(), contents=contents, clock=local_clock,
+            api_client=TimedApiClient(verify=api.ca_file),
+        )
+
+        def make(user_id: str = LOCAL_USER_ID, locale: str = "en-US") -> LocalDevice:
+            return LocalDevice(
+                handler, models(locale), user_id=user_id, locale=locale,
+                api_endpoint=api.endpoint,
+            )
+
+        Player(make, local_clock, conversation.user, locale).play(conversation)
 
 
 # --- The scenarios themselves --------------------------------------------------------------------

@@ -57,6 +57,13 @@ ROUTES: Mapping[str, Route] = MappingProxyType({
     "AMAZON.PauseIntent": lambda g, _hi, s: g.pause(s),
     "AMAZON.ResumeIntent": lambda g, _hi, s: g.resume(s),
     "AMAZON.StartOverIntent": lambda g, _hi, s: g.start_over(s),
+    # --- Remarks mid-stretch, and where the person is ---------------------------------------
+    "CrampGoneIntent": lambda g, _hi, s: g.cramp_gone(s),
+    "DoneIntent": lambda g, _hi, s: g.done(s),
+    "NotYetIntent": lambda g, _hi, s: g.not_yet(s),
+    "ImBackIntent": lambda g, _hi, s: g.carry_on(s),
+    "NoTowelIntent": lambda g, _hi, s: g.no_towel(s),
+    "CantLieDownIntent": lambda g, _hi, s: g.position(s, "seated"),
     # --- Settings ---------------------------------------------------------------------------
     "HoldTimeIntent": lambda g, hi, s: g.set_hold(
         s, read_number(hi, "Seconds"), read_slot(hi, "Change")

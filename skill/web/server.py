@@ -38,6 +38,7 @@ from skill.web.verification import (
 )
 
 if TYPE_CHECKING:
+    from ask_sdk_core.api_client import ApiClient
     from ask_sdk_core.skill import CustomSkill
 
 logger = logging.getLogger(__name__)
@@ -296,12 +297,23 @@ def create_app(
     return app
 
 
-def build_project_skill(skill_id: str | None = None) -> EnvelopeAnswerer:
-    """The Cramp Helper skill (as Lambda runs it) with the store chosen by the environment."""
+def build_project_skill(
+    skill_id: str | None = None, api_client: ApiClient | None = None
+) -> EnvelopeAnswerer:
+    """The Cramp Helper skill as Lambda runs it, with the store chosen by the environment.
+
+    ``api_client`` reaches the Alexa Settings API for the device's time zone (the night voice
+    at night); by default the same timed client as the Lambda entry (``lambda_handler.py``).
+    """
+    from skill.alexa_time import TimedApiClient
     from skill.builder import build_answerer
     from skill.persistence.factory import adapter_from_environment
 
-    return build_answerer(persistence_adapter=adapter_from_environment(), skill_id=skill_id)
+    return build_answerer(
+        persistence_adapter=adapter_from_environment(),
+        skill_id=skill_id,
+        api_client=api_client if api_client is not None else TimedApiClient(),
+    )
 
 
 _WAITRESS_OWN_CHANNELS = 2
