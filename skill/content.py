@@ -52,6 +52,7 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "seconds": "45",
         "direction": "long",
         "topic": "swimming",
+        "number": "nine one one",
     }
 )
 _WORD = re.compile(r"[\w']+")

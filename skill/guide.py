@@ -43,9 +43,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from . import medicines
 from . import routine as engine
 from .content import Content
-from .conversation import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, ROUTINE_TARGET, Context
+from .conversation import (
+    HOLD_TARGET,
+    OFFER_FORGET,
+    OFFER_NEXT_STEP,
+    OFFER_RESUME,
+    ROUTINE_TARGET,
+    Context,
+)
 from .replies import Replay, Reply, from_answer
 from .routine import HOLD_STEP_SECONDS, Place, Settings, clamp_hold
 from .slots import SlotReading
@@ -59,6 +67,29 @@ DEFAULT_ROUTINES: Mapping[str, str] = MappingProxyType(
 )
 SEATED_HAMSTRING = "hamstring_seated"
 BEDTIME = "bedtime"
+
+#: Which red-flag answer a symptom (SymptomType id) gets: an emergency now, a possible clot
+#: (urgent advice today), or a doctor soon.
+RED_FLAG_ANSWERS: Mapping[str, str] = MappingProxyType(
+    {
+        "chest_pain": "emergency",
+        "breathless": "emergency",
+        "coughing_blood": "emergency",
+        "swollen": "clot",
+        "red_hot": "clot",
+        "discolored": "clot",
+        "hard_veins": "clot",
+        "clot": "clot",
+        "numb": "red_flag.numb",
+    }
+)
+EMERGENCY_ANSWER = "emergency"
+CLOT_ANSWER = "clot"
+LONG_CRAMP_ANSWER = "red_flag.long"
+
+#: Numbers that are emergency numbers somewhere (US and Canada, UK, Australia as "000",
+#: India and the EU), never hold lengths. Source: shared medical facts.
+EMERGENCY_NUMBERS = frozenset({911, 999, 0, 112})
 
 
 class Guide:
@@ -81,6 +112,8 @@ class Guide:
             return self.answer("launch.resume", routine=name).with_offer(OFFER_RESUME)
         if not state.welcomed:
             state.mark_welcomed()
+            # The first welcome says "I'm not a doctor": not again this session.
+            state.take_disclaimer()
             return self.answer("launch.first")
         return self.answer("launch")
 
@@ -238,6 +271,24 @@ class Guide:
             return said.then(self.answer("hold.ask"))
         return self._after_setting(state, said)
 
+    def hold_number(self, state: TurnState, seconds: int | None) -> Reply:
+        """A number said on its own.
+
+        An emergency number (:data:`EMERGENCY_NUMBERS`) is an emergency. Right after the skill
+        asked how long to hold (the hold context) it is the hold length; anywhere else the skill
+        asks first ("Do you want holds of 20 seconds?"), and "yes" sets it.
+        """
+        if seconds is not None and seconds in EMERGENCY_NUMBERS:
+            return self.red_flag(state, EMERGENCY_ANSWER)
+        if seconds is None or seconds < 0:
+            return self.answer("hold.ask_number")
+        if state.context == Context.HOLD:
+            return self.set_hold(state, seconds, SlotReading())
+        wanted = clamp_hold(seconds)
+        return self.answer("hold.confirm", seconds=str(wanted)).with_offer(
+            f"{HOLD_TARGET}{wanted}"
+        )
+
     def set_night(self, state: TurnState, night: bool) -> Reply:
         """Night mode on (a soft, slightly slower whisper) or off."""
         state.settings = Settings(hold_seconds=state.settings.hold_seconds, night=night)
@@ -245,21 +296,19 @@ class Guide:
 
     # --- Answers with slots -----------------------------------------------------------------
 
-    def medication(self, state: TurnState, medicine: SlotReading) -> Reply:
-        """Whether a medicine can cause cramps; the disclaimer first, once per session."""
+    def medication(
+        self, state: TurnState, medicine: SlotReading, kind: str = medicines.CAUSE
+    ) -> Reply:
+        """An answer to one kind of question (:data:`skill.medicines.KINDS`) about a medicine.
+
+        "I'm not a doctor" comes first, once a session. The prescription warning ("don't stop
+        without talking to your doctor or pharmacist") is said once a session where a prescribed
+        medicine is named, and always to "should I stop it?".
+        """
         disclaimer = state.take_disclaimer()
-        entry = self.content.medications.get(medicine.id) if medicine.id else None
-        if entry is not None:
-            parts: list[str] = [entry.say]
-            if entry.stop_warning:
-                parts.append(self.content.phrase("dont_stop"))
-            reply = Reply(
-                parts=tuple(parts),
-                ask=self.content.phrase("medication.ask"),
-                reprompt=self.content.phrase("medication.reprompt"),
-                keys=(f"medication.{entry.id}",),
-                offer="ask_medicine",
-            )
+        found = medicines.find(self.content, medicine.id) if medicine.id else None
+        if found is not None:
+            reply = self._medicine_answer(state, medicines.answer_for(self.content, found.id, kind))
         elif medicine.unknown:
             reply = self.answer("unknown_medicine", medicine=medicine.echo)
         else:
@@ -267,6 +316,23 @@ class Guide:
         if disclaimer:
             reply = reply.before(self.content.phrase("disclaimer.medicine"), key="disclaimer")
         return reply
+
+    def _medicine_answer(self, state: TurnState, answer: medicines.MedicineAnswer) -> Reply:
+        parts: list[str] = [answer.say]
+        keys = [answer.key]
+        if answer.stop_warning:
+            if state.take_stop_warning() or answer.kind == medicines.STOP:
+                parts.append(self.content.phrase("dont_stop"))
+                keys.append("dont_stop")
+        elif medicines.DONT_STOP_WORDS in answer.say.lower():
+            state.mark_stop_warned()
+        return Reply(
+            parts=tuple(parts),
+            ask=self.content.phrase("medication.ask"),
+            reprompt=self.content.phrase("medication.reprompt"),
+            keys=tuple(keys),
+            offer="ask_medicine",
+        )
 
     def relief(self, state: TurnState) -> Reply:
         """What helps right now; the medicine disclaimer first, once per session."""
@@ -284,6 +350,29 @@ class Guide:
             return self.answer(topic.unknown, **echo)
         return self.answer(topic.key)
 
+    # --- Red flags --------------------------------------------------------------------------
+
+    def red_flag(self, state: TurnState, key: str) -> Reply:
+        """A red-flag answer (``key``): the routine place is cleared, in the session and stored.
+
+        Whatever was going on, a symptom that needs help ends the stretch: nothing offers to
+        pick it up again. Every red-flag answer names the emergency number (the
+        ``emergency.number`` phrase of the locale) and says the skill cannot call for help.
+        """
+        state.place = None
+        return self.answer(key, number=self.content.phrase("emergency.number"))
+
+    def symptom(self, state: TurnState, symptom: SlotReading) -> Reply:
+        """A red flag said as a symptom: the answer :data:`RED_FLAG_ANSWERS` names for it.
+
+        Words the symptom type does not know are no red flag the skill can name: when to see a
+        doctor, with the routine place kept.
+        """
+        key = RED_FLAG_ANSWERS.get(symptom.id or "")
+        if key is None:
+            return self.answer("doctor")
+        return self.red_flag(state, key)
+
     # --- Yes, no, help, fallback ------------------------------------------------------------
 
     def yes(self, state: TurnState) -> Reply:
@@ -295,6 +384,11 @@ class Guide:
             return self.next_step(state)
         if offer == OFFER_RESUME:
             return self.resume(state)
+        if offer and offer.startswith(HOLD_TARGET):
+            seconds = offer.removeprefix(HOLD_TARGET)
+            if seconds.isdigit():
+                return self.set_hold(state, int(seconds), SlotReading())
+            return self.answer("anything_else")
         if offer and offer.startswith(ROUTINE_TARGET):
             # An offer from an older deployment may name a routine that no longer exists.
             if offer.removeprefix(ROUTINE_TARGET) not in self.content.routines:
