@@ -99,7 +99,11 @@ class Guide:
         self.content = content
 
     def answer(self, key: str, **values: str) -> Reply:
-        """The content entry ``key`` as a reply, placeholders filled from ``values``."""
+        """The content entry ``key`` as a reply, placeholders filled from ``values``.
+
+        ``{number}`` is always the locale's emergency number (the ``emergency.number`` phrase).
+        """
+        values.setdefault("number", self.content.phrase("emergency.number"))
         return from_answer(self.content, key, **values)
 
     # --- Opening ----------------------------------------------------------------------------
@@ -365,12 +369,13 @@ class Guide:
     def symptom(self, state: TurnState, symptom: SlotReading) -> Reply:
         """A red flag said as a symptom: the answer :data:`RED_FLAG_ANSWERS` names for it.
 
-        Words the symptom type does not know are no red flag the skill can name: when to see a
-        doctor, with the routine place kept.
+        Words the symptom type does not know are no symptom the skill can name ("my hamstring
+        is really killing me tonight"): answered as words not understood, the place kept. With
+        no symptom heard at all, the emergency answer.
         """
-        key = RED_FLAG_ANSWERS.get(symptom.id or "")
-        if key is None:
-            return self.answer("doctor")
+        if symptom.unknown:
+            return self.fallback(state)
+        key = RED_FLAG_ANSWERS.get(symptom.id or "", EMERGENCY_ANSWER)
         return self.red_flag(state, key)
 
     # --- Yes, no, help, fallback ------------------------------------------------------------

@@ -71,7 +71,11 @@ def _said(turn: Turn) -> str:
 
 
 def problems_with(
-    wording: Wording, turn: Turn, device: LocalDevice, stored: dict[str, Any] | None, content: Content
+    wording: Wording,
+    turn: Turn,
+    device: LocalDevice,
+    stored: dict[str, Any] | None,
+    content: Content,
 ) -> list[str]:
     """What the skill's answer to ``wording`` gets wrong (empty when it is right and safe)."""
     body = turn.request["request"]
@@ -102,13 +106,15 @@ def problems_with(
             problems.append(f"a {kind} answer opens with yes or no: {answer.say[:40]!r}")
         if medicine_id in QUININE_IDS and "fda" not in lowered:
             problems.append("no quinine warning")
-        if medicine_id in {"quinine", "qualaquin"} and kind == medicines.TAKING:
-            if "talk to your doctor" not in lowered or "don't stop it on your own" not in lowered:
-                problems.append("does not say to talk to the doctor and not stop on their own")
+        takes_quinine = medicine_id in {"quinine", "qualaquin"} and kind == medicines.TAKING
+        if takes_quinine and not (
+            "talk to your doctor" in lowered and "don't stop it on your own" in lowered
+        ):
+            problems.append("does not say to talk to the doctor and not stop on their own")
         entry = medicines.find(content, medicine_id)
-        if kind == medicines.STOP and entry is not None and entry.stop_warning:
-            if medicines.DONT_STOP_WORDS not in lowered:
-                problems.append("a prescription's stop answer without the don't-stop warning")
+        prescribed = entry is not None and entry.stop_warning
+        if kind == medicines.STOP and prescribed and medicines.DONT_STOP_WORDS not in lowered:
+            problems.append("a prescription's stop answer without the don't-stop warning")
     return problems
 
 

@@ -149,13 +149,17 @@ class LocalDevice:
         exact = max(found, key=lambda scored: scored[0][0]) if found else None
         if exact is not None and (self.strict or exact[0][0] == 0):
             return self._intent(words, exact[1])
-        # No sample fits with every slot resolved: a near sample whose slots all resolve is
-        # likelier what was meant ("my hamstring is really killing me tonight" is not a
-        # symptom called "really killing me tonight").
+        # No sample fits with every slot resolved: a near sample built around words the model
+        # knows (its slots filled and all resolved) is likelier what was meant ("my hamstring
+        # is really killing me tonight" is not a symptom called "really killing me tonight").
         if not self.strict:
             matcher = self._approximate_matcher()
             nearest = [hit for hit in map(matcher.match, forms) if hit] if matcher else []
-            resolved = [hit for hit in nearest if not any(s.no_match for s in hit.match.slots.values())]
+            resolved = [
+                hit
+                for hit in nearest
+                if hit.match.slots and not any(s.no_match for s in hit.match.slots.values())
+            ]
             if resolved or (nearest and exact is None):
                 best = max(resolved or nearest, key=lambda hit: hit.score)
                 return self._intent(words, best.match, approximate=best.sample)
