@@ -32,7 +32,16 @@ resume          ``launch.resume``:   forget the place,   ``help.       as (none)
                 left off?"
 anything_else   "Is there anything   goodbye             ``help``      as (none)
                 else?"
+hold            ``hold.ask_number``, as (none)           ``help``      as (none); a number
+                ``hold.confirm``                                       said alone sets the hold
 =============== ==================== =================== ============= ========================
+
+A number said alone anywhere else asks first ("Do you want holds of 20 seconds?", offer
+``hold:<seconds>``); an emergency number is an emergency wherever it is said.
+
+Red flags (EmergencyIntent, ClotIntent, RedFlagIntent, LongCrampIntent) come before anything
+else: whatever the context, they clear the routine place, in the session and stored, and answer
+with the emergency number.
 
 "routine" and "paused" mean the above only while a routine place is in the session; without
 one (a cleared place) they act as no context. Stop always ends the session, keeping any place.
