@@ -32,6 +32,8 @@ class Context(StrEnum):
     RESUME = "resume"
     #: "Anything else?": "no" now means goodbye.
     ANYTHING_ELSE = "anything_else"
+    #: "How many seconds?": a number said next is a hold length.
+    HOLD = "hold"
 
 
 def read_context(value: object) -> Context | None:
@@ -44,6 +46,8 @@ def read_context(value: object) -> Context | None:
 
 #: An offer that starts a routine: ``routine:<routine id>``.
 ROUTINE_TARGET = "routine:"
+#: An offer to set holds of that many seconds: ``hold:<seconds>``.
+HOLD_TARGET = "hold:"
 #: Offers that are actions of the skill itself rather than an answer's key.
 OFFER_NEXT_STEP = "action:next"
 OFFER_RESUME = "action:resume"

@@ -32,7 +32,16 @@ resume          ``launch.resume``:   forget the place,   ``help.       as (none)
                 left off?"
 anything_else   "Is there anything   goodbye             ``help``      as (none)
                 else?"
+hold            ``hold.ask_number``, as (none)           ``help``      as (none); a number
+                ``hold.confirm``                                       said alone sets the hold
 =============== ==================== =================== ============= ========================
+
+A number said alone anywhere else asks first ("Do you want holds of 20 seconds?", offer
+``hold:<seconds>``); an emergency number is an emergency wherever it is said.
+
+Red flags (EmergencyIntent, ClotIntent, RedFlagIntent, LongCrampIntent) come before anything
+else: whatever the context, they clear the routine place, in the session and stored, and answer
+with the emergency number.
 
 "routine" and "paused" mean the above only while a routine place is in the session; without
 one (a cleared place) they act as no context. Stop always ends the session, keeping any place.
@@ -50,9 +59,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from . import medicines
 from . import routine as engine
 from .content import Content
-from .conversation import OFFER_FORGET, OFFER_NEXT_STEP, OFFER_RESUME, ROUTINE_TARGET, Context
+from .conversation import (
+    HOLD_TARGET,
+    OFFER_FORGET,
+    OFFER_NEXT_STEP,
+    OFFER_RESUME,
+    ROUTINE_TARGET,
+    Context,
+)
 from .replies import Replay, Reply, from_answer
 from .routine import HOLD_STEP_SECONDS, Place, Settings, clamp_hold
 from .slots import SlotReading
@@ -74,6 +91,29 @@ SEATED_HAMSTRING = "hamstring_seated"
 NO_TOWEL_HAMSTRING = "hamstring_no_towel"
 BEDTIME = "bedtime"
 
+#: Which red-flag answer a symptom (SymptomType id) gets: an emergency now, a possible clot
+#: (urgent advice today), or a doctor soon.
+RED_FLAG_ANSWERS: Mapping[str, str] = MappingProxyType(
+    {
+        "chest_pain": "emergency",
+        "breathless": "emergency",
+        "coughing_blood": "emergency",
+        "swollen": "clot",
+        "red_hot": "clot",
+        "discolored": "clot",
+        "hard_veins": "clot",
+        "clot": "clot",
+        "numb": "red_flag.numb",
+    }
+)
+EMERGENCY_ANSWER = "emergency"
+CLOT_ANSWER = "clot"
+LONG_CRAMP_ANSWER = "red_flag.long"
+
+#: Numbers that are emergency numbers somewhere (US and Canada, UK, Australia as "000",
+#: India and the EU), never hold lengths. Source: shared medical facts.
+EMERGENCY_NUMBERS = frozenset({911, 999, 0, 112})
+
 
 class Guide:
     """The skill's decisions. Holds only immutable content: safe to share across requests."""
@@ -82,7 +122,11 @@ class Guide:
         self.content = content
 
     def answer(self, key: str, **values: str) -> Reply:
-        """The content entry ``key`` as a reply, placeholders filled from ``values``."""
+        """The content entry ``key`` as a reply, placeholders filled from ``values``.
+
+        ``{number}`` is always the locale's emergency number (the ``emergency.number`` phrase).
+        """
+        values.setdefault("number", self.content.phrase("emergency.number"))
         return from_answer(self.content, key, **values)
 
     # --- Opening ----------------------------------------------------------------------------
@@ -95,6 +139,8 @@ class Guide:
             return self.answer("launch.resume", routine=name).with_offer(OFFER_RESUME)
         if not state.welcomed:
             state.mark_welcomed()
+            # The first welcome says "I'm not a doctor": not again this session.
+            state.take_disclaimer()
             return self.answer("launch.first")
         return self.answer("launch")
 
@@ -401,6 +447,24 @@ class Guide:
         )
         return Reply(parts=(text,), keys=("hold.fixed",))
 
+    def hold_number(self, state: TurnState, seconds: int | None) -> Reply:
+        """A number said on its own.
+
+        An emergency number (:data:`EMERGENCY_NUMBERS`) is an emergency. Right after the skill
+        asked how long to hold (the hold context) it is the hold length; anywhere else the skill
+        asks first ("Do you want holds of 20 seconds?"), and "yes" sets it.
+        """
+        if seconds is not None and seconds in EMERGENCY_NUMBERS:
+            return self.red_flag(state, EMERGENCY_ANSWER)
+        if seconds is None or seconds < 0:
+            return self.answer("hold.ask_number")
+        if state.context == Context.HOLD:
+            return self.set_hold(state, seconds, SlotReading())
+        wanted = clamp_hold(seconds)
+        return self.answer("hold.confirm", seconds=str(wanted)).with_offer(
+            f"{HOLD_TARGET}{wanted}"
+        )
+
     def set_night(self, state: TurnState, night: bool) -> Reply:
         """Night mode on (a soft, slightly slower whisper) or off."""
         kept = state.keep_settings(Settings(hold_seconds=state.settings.hold_seconds, night=night))
@@ -409,21 +473,19 @@ class Guide:
 
     # --- Answers with slots -----------------------------------------------------------------
 
-    def medication(self, state: TurnState, medicine: SlotReading) -> Reply:
-        """Whether a medicine can cause cramps; the disclaimer first, once per session."""
+    def medication(
+        self, state: TurnState, medicine: SlotReading, kind: str = medicines.CAUSE
+    ) -> Reply:
+        """An answer to one kind of question (:data:`skill.medicines.KINDS`) about a medicine.
+
+        "I'm not a doctor" comes first, once a session. The prescription warning ("don't stop
+        without talking to your doctor or pharmacist") is said once a session where a prescribed
+        medicine is named, and always to "should I stop it?".
+        """
         disclaimer = state.take_disclaimer()
-        entry = self.content.medications.get(medicine.id) if medicine.id else None
-        if entry is not None:
-            parts: list[str] = [entry.say]
-            if entry.stop_warning:
-                parts.append(self.content.phrase("dont_stop"))
-            reply = Reply(
-                parts=tuple(parts),
-                ask=self.content.phrase("medication.ask"),
-                reprompt=self.content.phrase("medication.reprompt"),
-                keys=(f"medication.{entry.id}",),
-                offer="ask_medicine",
-            )
+        found = medicines.find(self.content, medicine.id) if medicine.id else None
+        if found is not None:
+            reply = self._medicine_answer(state, medicines.answer_for(self.content, found.id, kind))
         elif medicine.unknown:
             reply = self.answer("unknown_medicine", medicine=medicine.echo)
         else:
@@ -431,6 +493,23 @@ class Guide:
         if disclaimer:
             reply = reply.before(self.content.phrase("disclaimer.medicine"), key="disclaimer")
         return reply
+
+    def _medicine_answer(self, state: TurnState, answer: medicines.MedicineAnswer) -> Reply:
+        parts: list[str] = [answer.say]
+        keys = [answer.key]
+        if answer.stop_warning:
+            if state.take_stop_warning() or answer.kind == medicines.STOP:
+                parts.append(self.content.phrase("dont_stop"))
+                keys.append("dont_stop")
+        elif medicines.DONT_STOP_WORDS in answer.say.lower():
+            state.mark_stop_warned()
+        return Reply(
+            parts=tuple(parts),
+            ask=self.content.phrase("medication.ask"),
+            reprompt=self.content.phrase("medication.reprompt"),
+            keys=tuple(keys),
+            offer="ask_medicine",
+        )
 
     def relief(self, state: TurnState) -> Reply:
         """What helps right now; the medicine disclaimer first, once per session."""
@@ -448,6 +527,30 @@ class Guide:
             return self.answer(topic.unknown, **echo)
         return self.answer(topic.key)
 
+    # --- Red flags --------------------------------------------------------------------------
+
+    def red_flag(self, state: TurnState, key: str) -> Reply:
+        """A red-flag answer (``key``): the routine place is cleared, in the session and stored.
+
+        Whatever was going on, a symptom that needs help ends the stretch: nothing offers to
+        pick it up again. Every red-flag answer names the emergency number (the
+        ``emergency.number`` phrase of the locale) and says the skill cannot call for help.
+        """
+        state.place = None
+        return self.answer(key)
+
+    def symptom(self, state: TurnState, symptom: SlotReading) -> Reply:
+        """A red flag said as a symptom: the answer :data:`RED_FLAG_ANSWERS` names for it.
+
+        Words the symptom type does not know are no symptom the skill can name ("my hamstring
+        is really killing me tonight"): answered as words not understood, the place kept. With
+        no symptom heard at all, the emergency answer.
+        """
+        if symptom.unknown:
+            return self.fallback(state)
+        key = RED_FLAG_ANSWERS.get(symptom.id or "", EMERGENCY_ANSWER)
+        return self.red_flag(state, key)
+
     # --- Yes, no, help, fallback ------------------------------------------------------------
 
     def yes(self, state: TurnState) -> Reply:
@@ -459,6 +562,11 @@ class Guide:
             return self.next_step(state)
         if offer == OFFER_RESUME:
             return self.resume(state)
+        if offer and offer.startswith(HOLD_TARGET):
+            seconds = offer.removeprefix(HOLD_TARGET)
+            if seconds.isdigit():
+                return self.set_hold(state, int(seconds), SlotReading())
+            return self.answer("anything_else")
         if offer and offer.startswith(ROUTINE_TARGET):
             # An offer from an older deployment may name a routine that no longer exists.
             if offer.removeprefix(ROUTINE_TARGET) not in self.content.routines:

@@ -8,7 +8,8 @@ Session attributes (plain JSON, never SDK objects):
 ``settings``, ``routine`` (a place or ``None`` once cleared), ``offer``, ``context``,
 ``last`` (``{"ssml", "reprompt", "keys"}``: the last response as rendered, for "repeat", and the
 content keys it said), ``heard`` (the answer keys said this session, so offers never lead back
-to one), ``disclaimed``, ``time_zone`` (the
+to one), ``disclaimed``, ``stop_warned``
+(the prescription warning said), ``time_zone`` (the
 device's IANA zone name, ``""`` once a lookup found none: it is asked for once a session).
 
 Stored per user: ``settings``, ``routine``, ``welcomed``. Never anything about health.
@@ -35,6 +36,7 @@ OFFER = "offer"
 CONTEXT = "context"
 LAST = "last"
 DISCLAIMED = "disclaimed"
+STOP_WARNED = "stop_warned"
 WELCOMED = "welcomed"
 TIME_ZONE = "time_zone"
 HEARD = "heard"
@@ -193,6 +195,17 @@ class TurnState:
         self.session[DISCLAIMED] = True
         return True
 
+    def take_stop_warning(self) -> bool:
+        """True the first time in a session that a prescribed medicine is named."""
+        if self.session.get(STOP_WARNED) is True:
+            return False
+        self.session[STOP_WARNED] = True
+        return True
+
+    def mark_stop_warned(self) -> None:
+        """The prescription warning was said as part of an answer: not again this session."""
+        self.session[STOP_WARNED] = True
+
     @property
     def last(self) -> dict[str, Any] | None:
         value = self.session.get(LAST)
@@ -232,6 +245,6 @@ class TurnState:
 
     def forget_everything(self) -> None:
         """After "forget me": nothing of this user's settings or place stays in the session."""
-        for key in (SETTINGS, ROUTINE, DISCLAIMED):
+        for key in (SETTINGS, ROUTINE, DISCLAIMED, STOP_WARNED):
             self.session.pop(key, None)
 

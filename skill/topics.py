@@ -50,6 +50,4 @@ TOPICS: Mapping[str, Topic] = MappingProxyType({
     "HydrationIntent": Topic("hydration"),
     "SleepIntent": Topic("sleep"),
     "DoctorIntent": Topic("doctor"),
-    "EmergencyIntent": Topic("emergency"),
-    "ClotIntent": Topic("clot"),
 })

@@ -80,7 +80,7 @@ def test_one_shot_words_near_a_sample(device: Any) -> None:
 def test_strict_device_answers_fallback(model: InteractionModel, device: Any) -> None:
     phone = device()
     phone.strict = True
-    turn = phone.hear("my hamstring is really killing me tonight")
+    turn = phone.hear("my hamstring really is killing me tonight")
     assert turn.intent == "AMAZON.FallbackIntent" and turn.approximate is None
 
 
@@ -93,7 +93,7 @@ def run(argv: list[str]) -> str:
 
 def test_say_shows_the_nearest_sample_and_strict_turns_it_off(tmp_path: Path) -> None:
     db = str(tmp_path / "state.sqlite3")
-    words = "my hamstring is really killing me tonight"
+    words = "my hamstring really is killing me tonight"
     shown = run(["say", words, "--db", db])
     assert "[approximate: " in shown and "[StretchIntent]" in shown
     assert "That's your hamstring" in shown

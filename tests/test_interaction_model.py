@@ -85,8 +85,11 @@ EXPECTED_SYNONYMS = {
     "MedicationType": {
         "lipitor": ("atorvastatin",),
         "albuterol": ("ventolin", "proventil"),
-        "nsaids": ("ibuprofen", "advil", "naproxen", "aleve"),
-        "quinine": ("qualaquin",),
+        "nsaids": ("an nsaid", "anti inflammatories"),
+        "advil": ("an advil",),
+        "naproxen": ("naproxen sodium",),
+        "quinine": ("quinine pills",),
+        "tonic_water": ("tonic",),
         "lasix": ("furosemide",),
         "flexeril": ("cyclobenzaprine",),
     },

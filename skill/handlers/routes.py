@@ -21,7 +21,8 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from ..guide import BEDTIME, Guide
+from .. import medicines
+from ..guide import BEDTIME, CLOT_ANSWER, EMERGENCY_ANSWER, LONG_CRAMP_ANSWER, Guide
 from ..replies import Replay, Reply
 from ..respond import respond
 from ..slots import SlotReading, attach, read_number, read_slot, redirect, vocabulary_for
@@ -68,13 +69,35 @@ ROUTES: Mapping[str, Route] = MappingProxyType({
     "HoldTimeIntent": lambda g, hi, s: g.set_hold(
         s, read_number(hi, "Seconds"), read_slot(hi, "Change")
     ),
+    "HoldNumberIntent": lambda g, hi, s: g.hold_number(s, read_number(hi, "Seconds")),
     "NightModeIntent": lambda g, _hi, s: g.set_night(s, True),
     "NormalVoiceIntent": lambda g, _hi, s: g.set_night(s, False),
     "ForgetMeIntent": lambda g, _hi, _s: g.confirm_forget(),
     # --- Questions --------------------------------------------------------------------------
+    # One intent per kind of medicine question (see skill/medicines.py).
     "MedicationIntent": lambda g, hi, s: g.medication(s, read_slot(hi, "Medication")),
+    "MedicineTakeIntent": lambda g, hi, s: g.medication(
+        s, read_slot(hi, "Medication"), medicines.TAKE
+    ),
+    "MedicineStopIntent": lambda g, hi, s: g.medication(
+        s, read_slot(hi, "Medication"), medicines.STOP
+    ),
+    "MedicineSafeIntent": lambda g, hi, s: g.medication(
+        s, read_slot(hi, "Medication"), medicines.SAFE
+    ),
+    "MedicineHelpIntent": lambda g, hi, s: g.medication(
+        s, read_slot(hi, "Medication"), medicines.HELPS
+    ),
+    "MedicineTakingIntent": lambda g, hi, s: g.medication(
+        s, read_slot(hi, "Medication"), medicines.TAKING
+    ),
     "ReliefIntent": lambda g, _hi, s: g.relief(s),
     **{intent: _topic_route(topic) for intent, topic in TOPICS.items()},
+    # --- Red flags: before anything else, wherever the user is --------------------------------
+    "EmergencyIntent": lambda g, _hi, s: g.red_flag(s, EMERGENCY_ANSWER),
+    "ClotIntent": lambda g, _hi, s: g.red_flag(s, CLOT_ANSWER),
+    "RedFlagIntent": lambda g, hi, s: g.symptom(s, read_slot(hi, "Symptom")),
+    "LongCrampIntent": lambda g, _hi, s: g.red_flag(s, LONG_CRAMP_ANSWER),
     # --- The conversation -------------------------------------------------------------------
     "AMAZON.YesIntent": lambda g, _hi, s: g.yes(s),
     "AMAZON.NoIntent": lambda g, _hi, s: g.no(s),

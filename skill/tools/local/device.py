@@ -146,14 +146,25 @@ class LocalDevice:
         """The best exact match among ``forms``; failing that, the approximate one; failing
         that, FallbackIntent."""
         found = [scored for scored in map(self.model.match_scored, forms) if scored is not None]
-        if found:
-            return self._intent(words, max(found, key=lambda scored: scored[0][0])[1])
+        exact = max(found, key=lambda scored: scored[0][0]) if found else None
+        if exact is not None and (self.strict or exact[0][0] == 0):
+            return self._intent(words, exact[1])
+        # No sample fits with every slot resolved: a near sample built around words the model
+        # knows (its slots filled and all resolved) is likelier what was meant ("my hamstring
+        # is really killing me tonight" is not a symptom called "really killing me tonight").
         if not self.strict:
             matcher = self._approximate_matcher()
             nearest = [hit for hit in map(matcher.match, forms) if hit] if matcher else []
-            if nearest:
-                best = max(nearest, key=lambda hit: hit.score)
+            resolved = [
+                hit
+                for hit in nearest
+                if hit.match.slots and not any(s.no_match for s in hit.match.slots.values())
+            ]
+            if resolved or (nearest and exact is None):
+                best = max(resolved or nearest, key=lambda hit: hit.score)
                 return self._intent(words, best.match, approximate=best.sample)
+        if exact is not None:
+            return self._intent(words, exact[1])
         return self._intent(words, self.model.fallback())
 
     def _approximate_matcher(self) -> ApproximateMatcher | None:
