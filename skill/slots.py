@@ -121,7 +121,8 @@ class SlotVocabulary:
     ``phrases``: slot type -> words of a value or synonym -> value id. ``intent_slots``: intent
     -> slot name -> slot type, in the model's intent order. ``topic_samples``: each slot-less
     intent of the skill's own -> the word tuples of its samples. ``word_intents``: each word of
-    any sample -> the intents whose samples use it.
+    any sample, and each two words side by side ("drinking water"), -> the intents whose
+    samples use it.
     """
 
     phrases: Mapping[str, Mapping[tuple[str, ...], str]]
@@ -149,8 +150,8 @@ class SlotVocabulary:
             intent_slots[intent["name"]] = MappingProxyType(slots)
             samples = tuple(words_of(sample) for sample in intent.get("samples", []))
             for sample in samples:
-                for word in sample:
-                    word_intents.setdefault(word, set()).add(intent["name"])
+                for term in (*sample, *_pairs(sample)):
+                    word_intents.setdefault(term, set()).add(intent["name"])
             if not slots and not intent["name"].startswith("AMAZON."):
                 topic_samples[intent["name"]] = samples
         return cls(
@@ -203,7 +204,8 @@ class SlotVocabulary:
 
     def _topic(self, intent: str, words: tuple[str, ...]) -> str | None:
         """The one slot-less question (not ``intent``) whose samples use all of ``words``, one
-        of them a word no other intent's samples use ("gatorade", "ice"; not "legs")."""
+        of them a word, or two of them side by side, that no other intent's samples use
+        ("gatorade", "ice", "drinking water"; not "legs")."""
         owners = [
             name
             for name, samples in self.topic_samples.items()
@@ -214,7 +216,7 @@ class SlotVocabulary:
         distinctive = any(
             word not in FUNCTION_WORDS and self.word_intents.get(word) == {owners[0]}
             for word in words
-        )
+        ) or any(self.word_intents.get(pair) == {owners[0]} for pair in _pairs(words))
         return owners[0] if distinctive else None
 
     def _owner(self, slot_type: str, asked: str) -> tuple[str, str] | None:
@@ -234,6 +236,11 @@ class SlotVocabulary:
         if not found:
             return None
         return max(found, key=lambda item: (len(item[0]), len(" ".join(item[0]))))
+
+
+def _pairs(words: tuple[str, ...]) -> list[str]:
+    """Each two words side by side, as one key: ("drinking", "water") -> ["drinking water"]."""
+    return [f"{first} {second}" for first, second in zip(words, words[1:], strict=False)]
 
 
 def default_model_root() -> Path:

@@ -80,15 +80,23 @@ def test_a_locale_understands_all_that_en_us_does(
     assert {t["name"]: [v["id"] for v in t["values"]] for t in local_lm["types"]} == base_ids
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    "words", ["should i ring nine nine nine", "should i call triple zero", "should i call one one two",
+              "should i call nine one one"],
+)
+def test_every_emergency_number_is_an_emergency_everywhere(
+    matchers: dict[str, InteractionModel], locale: str, words: str
+) -> None:
+    match = matchers[locale].match(words)
+    assert match is not None and match.intent == "EmergencyIntent"
+
+
 @pytest.mark.parametrize(
     ("locale", "words", "intent"),
     [
-        ("en-GB", "should i ring nine nine nine", "EmergencyIntent"),
         ("en-GB", "should i go to a and e", "EmergencyIntent"),
         ("en-GB", "should i see my gp about cramps", "DoctorIntent"),
-        ("en-AU", "should i call triple zero", "EmergencyIntent"),
-        ("en-AU", "when do i ring zero zero zero", "EmergencyIntent"),
-        ("en-IN", "should i call one one two", "EmergencyIntent"),
         ("en-CA", "should i go to emerg", "EmergencyIntent"),
     ],
 )

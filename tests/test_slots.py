@@ -48,7 +48,7 @@ def test_the_longest_value_wins(model: SlotVocabulary) -> None:
 @pytest.mark.parametrize(
     ("words", "intent", "value_id"),
     [
-        ("ibuprofen", "MedicationIntent", "nsaids"),
+        ("ibuprofen", "MedicationIntent", "ibuprofen"),
         ("my statin", "MedicationIntent", "statins"),
         ("drinking water", "HydrationIntent", None),
         ("ice or heat", "HeatIntent", None),
