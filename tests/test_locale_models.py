@@ -82,8 +82,13 @@ def test_a_locale_understands_all_that_en_us_does(
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize(
-    "words", ["should i ring nine nine nine", "should i call triple zero", "should i call one one two",
-              "should i call nine one one"],
+    "words",
+    [
+        "should i ring nine nine nine",
+        "should i call triple zero",
+        "should i call one one two",
+        "should i call nine one one",
+    ],
 )
 def test_every_emergency_number_is_an_emergency_everywhere(
     matchers: dict[str, InteractionModel], locale: str, words: str
