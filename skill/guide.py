@@ -487,7 +487,10 @@ class Guide:
         if found is not None:
             reply = self._medicine_answer(state, medicines.answer_for(self.content, found.id, kind))
         elif medicine.unknown:
-            reply = self.answer("unknown_medicine", medicine=medicine.echo)
+            # Words we don't know may be a prescribed medicine misheard: never let "should I
+            # stop it?" go without the warning.
+            key = "unknown_medicine.stop" if kind == medicines.STOP else "unknown_medicine"
+            reply = self.answer(key, medicine=medicine.echo)
         else:
             reply = self.answer("medications")
         if disclaimer:
