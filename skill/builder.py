@@ -1,8 +1,10 @@
 """Building the skill: one handler per request type, content loaded once, the store chosen here.
 
-Every locale's content (``content/<locale>/`` over en-US) is loaded and checked once, at
-start-up; each request is answered from its own locale's content (see
-:meth:`skill.handlers.base.Deps.for_request`).
+Every locale's content (``content/<locale>/`` over en-US) is loaded and checked once per
+process: the default locale's when the skill is built, each other locale's the first time a
+request of that locale comes (a Lambda cold start pays for one locale, not all). Each request is
+answered from its own locale's content (see :meth:`skill.handlers.base.Deps.for_request`). The
+test suite loads and checks every locale's content.
 
 There is one handler per request type: every intent goes through the route table in
 :mod:`skill.handlers.routes`, so no intent depends on the order of this list.
@@ -13,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -22,7 +23,15 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model.services import ApiClient
 
 from .alexa_time import TimeZoneLookup
-from .content import DEFAULT_LOCALE, Content, load_all_content
+from .content import (
+    DEFAULT_LOCALE,
+    Content,
+    content_locales,
+    default_content_root,
+    load_content,
+    locale_folder,
+    read_folder,
+)
 from .envelope import RESPONSE_VERSION, EnvelopeAnswerer
 from .guide import Guide
 from .handlers import launch
@@ -30,6 +39,7 @@ from .handlers.base import Deps
 from .handlers.can_fulfill import CanFulfillIntentHandler
 from .handlers.errors import ApologyHandler
 from .handlers.routes import ROUTES, IntentRouter
+from .on_demand import OnDemand
 from .persistence.interceptors import add_user_state_interceptors
 from .replies import from_answer
 from .routine import check_routines_fit
@@ -43,19 +53,36 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 def load_checked_content(
     content: Content | None = None, contents: Mapping[str, Content] | None = None
-) -> dict[str, Content]:
-    """Every locale's content by locale, loaded and checked (routines included) once.
+) -> Mapping[str, Content]:
+    """Every locale's content by locale, each loaded and checked (routines included) once.
 
     A ``content`` given (tests) is the only one, and speaks for every locale; ``contents``
-    (locale -> content, already loaded) stands for every locale's.
+    (locale -> content, already loaded) stands for every locale's. Otherwise each locale is
+    loaded from ``content/`` on first use (:func:`content_on_demand`); loading raises
+    ``ContentError`` naming file and key.
     """
-    if content is not None:
-        chosen = {content.locale: content}
-    else:
-        chosen = dict(contents) if contents is not None else load_all_content()
+    if content is None and contents is None:
+        return content_on_demand()
+    chosen = {content.locale: content} if content is not None else dict(contents or {})
     for loaded in chosen.values():
         check_routines_fit(loaded)
     return chosen
+
+
+def content_on_demand() -> Mapping[str, Content]:
+    """Each locale's content, read, checked and its routines fitted on first use."""
+    root = default_content_root()
+    base: list[list[tuple[str, dict[str, Any]]]] = []
+
+    def load(locale: str) -> Content:
+        if not base:  # the base locale's files, read once for every locale
+            base.append(read_folder(locale_folder(root, DEFAULT_LOCALE)))
+        content = load_content(root, locale, base=base[0])
+        check_routines_fit(content)
+        log.debug("content of %s loaded", locale)
+        return content
+
+    return OnDemand(content_locales(root), load)
 
 
 def _deps(
@@ -64,25 +91,28 @@ def _deps(
     time_zones: TimeZoneLookup | None,
     vocabularies: Mapping[str, SlotVocabulary],
 ) -> Deps:
-    """One Deps per locale; the default locale's (or the only one) answers any other locale."""
-    by_locale = {
-        locale: Deps(
+    """One Deps per locale, each made with its content; the default locale's (or the only
+    one) answers any other locale."""
+
+    def deps_of(locale: str) -> Deps:
+        content = contents[locale]
+        return Deps(
             content=content,
             guide=Guide(content),
             clock=clock,
             time_zones=time_zones,
             vocabularies=vocabularies,
         )
-        for locale, content in contents.items()
-    }
-    default = by_locale.get(DEFAULT_LOCALE) or next(iter(by_locale.values()))
+
+    by_locale = OnDemand(contents, deps_of)
+    default = by_locale[DEFAULT_LOCALE if DEFAULT_LOCALE in by_locale else next(iter(by_locale))]
     return Deps(
         content=default.content,
         guide=default.guide,
         clock=clock,
         time_zones=time_zones,
         vocabularies=vocabularies,
-        locales=MappingProxyType(by_locale),
+        locales=by_locale,
     )
 
 
@@ -183,7 +213,7 @@ def build_answerer(
     """The skill behind its tolerant envelope reader: the one entry for Lambda and the web."""
     chosen = load_checked_content(content, contents)
     skill = _builder(persistence_adapter, skill_id, chosen, clock, api_client).create()
-    default = chosen.get(DEFAULT_LOCALE) or next(iter(chosen.values()))
+    default = chosen[DEFAULT_LOCALE if DEFAULT_LOCALE in chosen else next(iter(chosen))]
     return EnvelopeAnswerer(skill, unreadable_request_response(default))
 
 

@@ -17,8 +17,9 @@ So the one rule here, for every slot:
 4. Only words that match nothing anywhere are unknown, and only those are said back.
 
 The vocabulary comes from ``interaction_model/<locale>.json`` (shipped in the Lambda bundle),
-read once at start-up (:func:`load_vocabularies`); the router hands it to :func:`read_slot`
-through the request's attributes.
+read once per process, the first time a slot of that locale needs it (:func:`load_vocabularies`):
+most requests carry resolved slots and never need it, so a cold start does not pay for it. The
+router hands the locale's vocabulary to :func:`read_slot` through the request's attributes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_slot
 from ask_sdk_model import IntentRequest
 from ask_sdk_model.slu.entityresolution import StatusCode
+
+from .on_demand import OnDemand
 
 log = logging.getLogger(__name__)
 
@@ -249,34 +252,46 @@ def default_model_root() -> Path:
 
 
 def load_vocabularies(root: Path | None = None) -> Mapping[str, SlotVocabulary]:
-    """Every ``<locale>.json`` model under ``root``, by locale; read once, at start-up.
+    """Every ``<locale>.json`` model under ``root``, by locale, each read on first use.
 
-    Raises ``ValueError`` when the folder holds no model or a model cannot be read: the skill
-    would otherwise read every slot it cannot resolve as unknown words.
+    Raises ``ValueError`` at once when the folder holds no model, and on first use of a locale
+    whose model cannot be read: the skill would otherwise read every slot it cannot resolve as
+    unknown words.
     """
     root = root or default_model_root()
-    vocabularies: dict[str, SlotVocabulary] = {}
-    for path in sorted(root.glob("*.json")):
+    paths = {path.stem: path for path in sorted(root.glob("*.json"))}
+    if not paths:
+        raise ValueError(f"{root}: no interaction model (<locale>.json)")
+
+    def read(locale: str) -> SlotVocabulary:
+        path = paths[locale]
         try:
-            vocabularies[path.stem] = SlotVocabulary.from_file(path)
+            vocabulary = SlotVocabulary.from_file(path)
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ValueError(f"{path}: cannot read the interaction model: {error}") from error
-    if not vocabularies:
-        raise ValueError(f"{root}: no interaction model (<locale>.json)")
-    return MappingProxyType(vocabularies)
+        log.debug("read the slot vocabulary of %s", locale)
+        return vocabulary
+
+    return OnDemand(paths, read)
 
 
 def vocabulary_for(
     vocabularies: Mapping[str, SlotVocabulary], locale: str | None
 ) -> SlotVocabulary | None:
     """The model of ``locale``, else of its language ("en-GB" -> an "en-*"), else the default."""
+    name = _model_locale(vocabularies, locale)
+    return vocabularies[name] if name is not None else None
+
+
+def _model_locale(vocabularies: Mapping[str, SlotVocabulary], locale: str | None) -> str | None:
+    """Which of ``vocabularies`` speaks for ``locale`` (see :func:`vocabulary_for`)."""
     if locale is not None and locale in vocabularies:
-        return vocabularies[locale]
+        return locale
     language = (locale or "").split("-")[0].lower()
     for name in sorted(vocabularies):
         if language and name.split("-")[0].lower() == language:
-            return vocabularies[name]
-    return vocabularies.get(DEFAULT_LOCALE)
+            return name
+    return DEFAULT_LOCALE if DEFAULT_LOCALE in vocabularies else None
 
 
 def _attributes(handler_input: HandlerInput) -> dict[str, Any]:
@@ -284,9 +299,36 @@ def _attributes(handler_input: HandlerInput) -> dict[str, Any]:
     return attributes if isinstance(attributes, dict) else {}
 
 
-def attach(handler_input: HandlerInput, vocabulary: SlotVocabulary | None) -> None:
-    """Make ``vocabulary`` the one :func:`read_slot` reads this request's slots against."""
-    _attributes(handler_input)[VOCABULARY_ATTRIBUTE] = vocabulary
+def attach(
+    handler_input: HandlerInput,
+    vocabularies: Mapping[str, SlotVocabulary] | SlotVocabulary | None,
+    locale: str | None = None,
+) -> None:
+    """Make ``locale``'s vocabulary (see :func:`vocabulary_for`), or the one given, the one
+    :func:`read_slot` reads this request's slots against. Nothing is read until a slot needs it.
+    """
+    attached = _Pending(vocabularies, locale) if isinstance(vocabularies, Mapping) else vocabularies
+    _attributes(handler_input)[VOCABULARY_ATTRIBUTE] = attached
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A locale's vocabulary not looked up yet (looking it up may read the model)."""
+
+    vocabularies: Mapping[str, SlotVocabulary]
+    locale: str | None
+
+    def get(self) -> SlotVocabulary | None:
+        return vocabulary_for(self.vocabularies, self.locale)
+
+
+def _vocabulary(handler_input: HandlerInput) -> SlotVocabulary | None:
+    """The vocabulary :func:`attach` gave this request, read now if it was pending."""
+    attached = _attributes(handler_input).get(VOCABULARY_ATTRIBUTE)
+    if isinstance(attached, _Pending):
+        attached = attached.get()
+        _attributes(handler_input)[VOCABULARY_ATTRIBUTE] = attached
+    return attached if isinstance(attached, SlotVocabulary) else None
 
 
 def _intent_name(handler_input: HandlerInput) -> str:
@@ -324,8 +366,8 @@ def read_slot(handler_input: HandlerInput, name: str) -> SlotReading:
     spoken, value_id, _ = _heard(handler_input, name)
     if value_id is not None or spoken is None:
         return SlotReading(spoken=spoken, id=value_id)
-    vocabulary = _attributes(handler_input).get(VOCABULARY_ATTRIBUTE)
-    if not isinstance(vocabulary, SlotVocabulary):
+    vocabulary = _vocabulary(handler_input)
+    if vocabulary is None:
         return SlotReading(spoken=spoken)
     intent = _intent_name(handler_input)
     slot_type = vocabulary.slot_type(intent, name)
@@ -342,13 +384,14 @@ def redirect(handler_input: HandlerInput) -> Redirect | None:
     anywhere (read as unknown). When a redirect is found, the reading it carries is the one
     :func:`read_slot` returns for the target slot for the rest of the request.
     """
-    vocabulary = _attributes(handler_input).get(VOCABULARY_ATTRIBUTE)
-    if not isinstance(vocabulary, SlotVocabulary):
+    unresolved = _unresolved_slots(handler_input)
+    vocabulary = _vocabulary(handler_input) if unresolved else None
+    if vocabulary is None:
         return None
     intent = _intent_name(handler_input)
     for name, slot_type in vocabulary.intent_slots.get(intent, {}).items():
-        spoken, value_id, _ = _heard(handler_input, name)
-        if value_id is not None or spoken is None:
+        spoken = unresolved.get(name)
+        if spoken is None:
             continue
         target = vocabulary.interpret(intent, slot_type, spoken)
         if isinstance(target, Redirect):
@@ -357,6 +400,18 @@ def redirect(handler_input: HandlerInput) -> Redirect | None:
             log.info("slot %s of %s names %s", name, intent, target.intent)
             return target
     return None
+
+
+def _unresolved_slots(handler_input: HandlerInput) -> dict[str, str]:
+    """Slot name -> words, for the request's slots with words but no resolved id."""
+    request = handler_input.request_envelope.request
+    slots = getattr(getattr(request, "intent", None), "slots", None)
+    unresolved: dict[str, str] = {}
+    for name in slots if isinstance(slots, dict) else ():
+        spoken, value_id, _ = _heard(handler_input, name)
+        if spoken is not None and value_id is None:
+            unresolved[name] = spoken
+    return unresolved
 
 
 def read_number(handler_input: HandlerInput, name: str) -> int | None:

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from skill.on_demand import OnDemand
 from skill.slots import (
     Redirect,
     SlotReading,
     SlotVocabulary,
+    default_model_root,
     load_vocabularies,
     vocabulary_for,
 )
@@ -89,12 +91,26 @@ def test_a_locale_without_its_own_model_uses_its_language_then_the_default(
     assert vocabulary_for(vocabularies, None) is model
 
 
-def test_a_missing_or_broken_model_stops_start_up(tmp_path: Path) -> None:
+def test_a_missing_model_stops_start_up_and_a_broken_one_fails_on_first_use(
+    tmp_path: Path,
+) -> None:
     with pytest.raises(ValueError, match="no interaction model"):
         load_vocabularies(tmp_path)
     (tmp_path / "en-US.json").write_text("{not json", encoding="utf-8")
+    vocabularies = load_vocabularies(tmp_path)
+    assert "en-US" in vocabularies
     with pytest.raises(ValueError, match="en-US.json"):
-        load_vocabularies(tmp_path)
+        vocabularies["en-US"]
+
+
+def test_each_locale_model_is_read_only_when_a_slot_needs_it(tmp_path: Path) -> None:
+    source = default_model_root()
+    for name in ("en-US.json", "en-GB.json"):
+        (tmp_path / name).write_bytes((source / name).read_bytes())
+    vocabularies = load_vocabularies(tmp_path)
+    assert isinstance(vocabularies, OnDemand) and vocabularies.made() == ()
+    assert vocabulary_for(vocabularies, "en-AU") is vocabularies["en-GB"]
+    assert vocabularies.made() == ("en-GB",)
 
 
 @pytest.mark.parametrize(

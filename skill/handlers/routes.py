@@ -25,7 +25,7 @@ from .. import medicines
 from ..guide import BEDTIME, CLOT_ANSWER, EMERGENCY_ANSWER, LONG_CRAMP_ANSWER, Guide
 from ..replies import Replay, Reply
 from ..respond import respond
-from ..slots import SlotReading, attach, read_number, read_slot, redirect, vocabulary_for
+from ..slots import SlotReading, attach, read_number, read_slot, redirect
 from ..state import TurnState
 from ..topics import TOPICS, Topic
 from .base import Deps
@@ -140,7 +140,7 @@ class IntentRouter(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         name = intent_name(handler_input)
-        attach(handler_input, vocabulary_for(self.deps.vocabularies, _locale(handler_input)))
+        attach(handler_input, self.deps.vocabularies, _locale(handler_input))
         elsewhere = redirect(handler_input)
         if elsewhere is not None and elsewhere.intent in self.routes:
             name = elsewhere.intent
