@@ -103,9 +103,9 @@ def child_environment(state_dir: Path) -> dict[str, str]:
 
 
 def bundle_environment(state_dir: Path, code_dir: Path) -> dict[str, str]:
-    """As on Lambda: the bundle's modules first on the path, and no bytecode for them (the
-    bundle ships none and /var/task is read-only). The interpreter's own standard library keeps
-    its caches, as the Lambda runtime's does."""
+    """As on Lambda: the bundle's modules first on the path, and no bytecode written for them
+    (/var/task is read-only: only what the bundle ships is used). The interpreter's own
+    standard library keeps its caches, as the Lambda runtime's does."""
     env = child_environment(state_dir)
     env.pop("PYTHONPYCACHEPREFIX", None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -114,13 +114,17 @@ def bundle_environment(state_dir: Path, code_dir: Path) -> dict[str, str]:
 
 
 def run_once(
-    program: str, event: dict[str, Any], env: dict[str, str], cwd: Path = workload.ROOT
+    program: str,
+    event: dict[str, Any],
+    env: dict[str, str],
+    cwd: Path = workload.ROOT,
+    python: str = sys.executable,
 ) -> dict[str, float]:
-    """Spawn one fresh interpreter; its figures plus ``wall_s`` (spawn to answer)."""
+    """Spawn one fresh ``python``; its figures plus ``wall_s`` (spawn to answer)."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         child = subprocess.Popen(
-            [sys.executable, "-c", PROGRAMS[program]],
+            [python, "-c", PROGRAMS[program]],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -151,11 +155,13 @@ def cold_starts(
     state_dir: Path,
     programs: tuple[str, ...] = tuple(PROGRAMS),
     code_dir: Path | None = None,
+    python: str = sys.executable,
 ) -> dict[str, ColdRuns]:
-    """``runs`` measured rounds (after one unmeasured warm-up round), alternating programs.
+    """``runs`` measured rounds (after one unmeasured warm-up round), alternating programs,
+    each a fresh ``python``.
 
     With ``code_dir`` (the unpacked Lambda bundle), Cramp Helper runs from the bundle and the
-    floor skill uses the bundle's SDK, both without bytecode caches.
+    floor skill uses the bundle's SDK, both without writing bytecode caches.
     """
     if code_dir is None:
         env = child_environment(state_dir)
@@ -173,7 +179,7 @@ def cold_starts(
         }
         order = list(programs) if index % 2 == 0 else list(reversed(programs))
         for name in order:
-            figures = run_once(name, events[name], env, cwd[name])
+            figures = run_once(name, events[name], env, cwd[name], python)
             if index == 0:
                 continue  # warm-up: bytecode caches and the page cache
             runs_of = results[name]

@@ -244,9 +244,9 @@ def section_zip(report: Report, state_dir: Path) -> package_size.Bundle:
 def compiled_copy(code_dir: Path, state_dir: Path) -> Path:
     """A copy of the bundle's code folder with bytecode compiled by this interpreter.
 
-    Lambda runs the bundle's Python (see ``_bundle_python``); this machine may run another, so
-    the copy is compiled here for the interpreter that measures it: the figure shows what
-    shipping bytecode for the runtime saves, not this machine's exact Lambda figure.
+    Used only when this machine has no interpreter of the Lambda runtime's version: the copy is
+    compiled for the interpreter that measures it, so the figure shows what shipping bytecode
+    saves, not this machine's exact Lambda figure.
     """
     import compileall
     import shutil
@@ -259,25 +259,66 @@ def compiled_copy(code_dir: Path, state_dir: Path) -> Path:
     return target
 
 
+def source_only_copy(code_dir: Path, state_dir: Path) -> Path:
+    """A copy of the bundle's code folder without its bytecode (as built without it)."""
+    import shutil
+
+    target = state_dir / "bundle-source-only"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(code_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def _runtime_python() -> str | None:
+    """An interpreter of the Lambda runtime's version on this machine, if there is one."""
+    try:
+        from skill.tools.packaging import find_lambda_python  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    python, _why_not = find_lambda_python()
+    return python
+
+
 def section_bundle_cold(report: Report, runs: int, state_dir: Path, code_dir: Path) -> None:
+    runtime = _runtime_python()
+    shipped = bool(sorted(code_dir.rglob("*.pyc")))
     report.add(
         f"### Cold start from the Lambda bundle, with and without bytecode (median of {runs} "
         "runs each)",
         "",
         "Lambda's `/var/task` is read-only, so a bundle without `.pyc` files is compiled from "
         "source on every cold start. Here Cramp Helper runs from the unpacked bundle and the "
-        "floor skill imports the bundle's SDK, both with `PYTHONDONTWRITEBYTECODE=1`: once as "
-        "built, and once from a copy compiled with `compileall` by the measuring interpreter "
-        f"(the bundle is built for Lambda's Python {_bundle_python()}; this machine runs "
-        f"{platform.python_version()}).",
+        "floor skill imports the bundle's SDK, both with `PYTHONDONTWRITEBYTECODE=1`.",
         "",
     )
+    if runtime is not None and shipped:
+        report.add(
+            f"Both run on Python {_bundle_python()} ({runtime}), the Lambda runtime's version: "
+            "once from the bundle as built (with the bytecode it ships), once from a copy "
+            "without any bytecode.",
+            "",
+        )
+        variants = [
+            ("as built (with bytecode)", code_dir),
+            ("without bytecode", source_only_copy(code_dir, state_dir)),
+        ]
+        python = runtime
+    else:
+        report.add(
+            f"This machine has no Python {_bundle_python()} to run the bundle's bytecode, so "
+            f"both run on Python {platform.python_version()}: once as built, and once from a "
+            "copy compiled with `compileall` by that interpreter.",
+            "",
+        )
+        label = "as built" + (" (has bytecode)" if shipped else " (no bytecode)")
+        variants = [(label, code_dir), ("compiled copy", compiled_copy(code_dir, state_dir))]
+        python = sys.executable
     rows: list[list[str]] = []
-    shipped = sorted(code_dir.rglob("*.pyc"))
-    variants = [("as built" + (" (has bytecode)" if shipped else " (no bytecode)"), code_dir)]
-    variants.append(("compiled copy", compiled_copy(code_dir, state_dir)))
     for label, folder in variants:
-        results = cold.cold_starts(runs, state_dir, ("project", "floor"), code_dir=folder)
+        results = cold.cold_starts(
+            runs, state_dir, ("project", "floor"), code_dir=folder, python=python
+        )
         project, floor = results["project"].summary, results["floor"].summary
         cold_ratio = ratio(project["wall_s"], floor["wall_s"])
         rows.append([
