@@ -31,6 +31,7 @@ from .content import (
     load_content,
     locale_folder,
     read_folder,
+    read_parsed,
 )
 from .envelope import RESPONSE_VERSION, EnvelopeAnswerer
 from .guide import Guide
@@ -72,12 +73,13 @@ def load_checked_content(
 def content_on_demand() -> Mapping[str, Content]:
     """Each locale's content, read, checked and its routines fitted on first use."""
     root = default_content_root()
+    parsed = read_parsed(root)  # in the Lambda bundle: the files already parsed
     base: list[list[tuple[str, dict[str, Any]]]] = []
 
     def load(locale: str) -> Content:
         if not base:  # the base locale's files, read once for every locale
-            base.append(read_folder(locale_folder(root, DEFAULT_LOCALE)))
-        content = load_content(root, locale, base=base[0])
+            base.append(read_folder(locale_folder(root, DEFAULT_LOCALE), parsed))
+        content = load_content(root, locale, base=base[0], parsed=parsed)
         check_routines_fit(content)
         log.debug("content of %s loaded", locale)
         return content

@@ -14,22 +14,27 @@ Beyond its shape, the content is checked for what a listener can take in at nigh
 :data:`MAX_LIST_ITEMS` parts a sentence (:func:`list_lengths`), no :data:`BANNED_PHRASES`, no
 medicine's name in a question's example words, and medicine answers that fit the question
 asked (:func:`check_medicine_answers`; the phrasing itself is in :mod:`skill.medicines`).
+
+Parsed files (:data:`PARSED_FILE`): the Lambda bundle carries every content file already parsed,
+as JSON, with each file's size and CRC-32 (written by ``cramp-helper package``). A file whose
+bytes still match is taken from there, so a cold start neither imports nor runs the YAML parser;
+any file that differs (or has no entry) is read as YAML. The checks run either way.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 import re
 import string
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-
-import yaml
 
 from . import medicines
 from .conversation import ROUTINE_TARGET, Context, read_context
@@ -69,8 +74,11 @@ LOCALE_PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
     {"emergency_number": "emergency.number"}
 )
 _WORD = re.compile(r"[\w']+")
-#: libyaml's safe loader where PyYAML was built with it (ten times faster at start-up).
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: The content files already parsed, in the content folder of the Lambda bundle (see above).
+PARSED_FILE = "parsed-content.json"
+
+#: ``"<locale folder>/<file name>"`` -> what :func:`parsed_entry` wrote for that file.
+Parsed = Mapping[str, Mapping[str, Any]]
 
 
 class ContentError(ValueError):
@@ -187,12 +195,47 @@ def default_content_root() -> Path:
 # --- Loading ------------------------------------------------------------------------------------
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def parse_yaml(raw: bytes, name: str) -> Any:
+    """The data of one YAML file's bytes; :class:`ContentError` naming ``name`` if unreadable."""
+    import yaml  # only where a file is not in the parsed files (see the module notes)
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, ten times faster
     try:
-        with path.open(encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=_SAFE_LOADER)
-    except (OSError, yaml.YAMLError) as error:
+        return yaml.load(raw, Loader=loader)
+    except yaml.YAMLError as error:
+        raise ContentError(f"{name}: cannot read: {error}") from error
+
+
+def parsed_entry(raw: bytes, data: Any) -> dict[str, Any]:
+    """The :data:`PARSED_FILE` entry of a file with bytes ``raw`` parsed as ``data``."""
+    return {"size": len(raw), "crc32": zlib.crc32(raw), "json": json.dumps(data)}
+
+
+def read_parsed(root: Path) -> Parsed:
+    """The parsed files of the content folder ``root`` (:data:`PARSED_FILE`); ``{}`` when it
+    has none or they cannot be read (every file is then read as YAML)."""
+    try:
+        files = json.loads((root / PARSED_FILE).read_text(encoding="utf-8"))["files"]
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("%s unreadable (%s): reading the YAML files", PARSED_FILE, error)
+        return {}
+    return files if isinstance(files, dict) else {}
+
+
+def _read_yaml(path: Path, parsed: Parsed | None = None) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
         raise ContentError(f"{path.name}: cannot read: {error}") from error
+    entry = (parsed or {}).get(f"{path.parent.name}/{path.name}")
+    if entry is not None and entry.get("size") == len(raw) and entry.get("crc32") == zlib.crc32(
+        raw
+    ):
+        data = json.loads(entry["json"])
+    else:
+        data = parse_yaml(raw, path.name)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -200,12 +243,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def read_folder(folder: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Every ``*.yaml`` of ``folder`` as ``(file name, data)``, sorted by name."""
+def read_folder(folder: Path, parsed: Parsed | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``*.yaml`` of ``folder`` as ``(file name, data)``, sorted by name (taken from
+    ``parsed`` where a file's bytes match its entry there)."""
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise ContentError(f"{folder}: no content files")
-    return [(path.name, _read_yaml(path)) for path in files]
+    return [(path.name, _read_yaml(path, parsed)) for path in files]
 
 
 def _merged(base: Any, change: Any) -> Any:
@@ -219,7 +263,7 @@ def _merged(base: Any, change: Any) -> Any:
 
 
 def _apply_overlay(
-    loaded: list[tuple[str, dict[str, Any]]], overlay: Path
+    loaded: list[tuple[str, dict[str, Any]]], overlay: Path, parsed: Parsed | None = None
 ) -> list[tuple[str, dict[str, Any]]]:
     """Each entry of ``overlay``'s files merged into the base file holding the same entry.
 
@@ -236,7 +280,7 @@ def _apply_overlay(
     changed_by: dict[str, list[str]] = {}
     for path in sorted(overlay.glob("*.yaml")):
         where = f"{overlay.name}/{path.name}"
-        for section, entries in _read_yaml(path).items():
+        for section, entries in _read_yaml(path, parsed).items():
             if not isinstance(entries, dict):
                 raise ContentError(f"{where}: {section}: must be a mapping")
             for key, value in entries.items():
@@ -296,6 +340,7 @@ class _Checker:
         self,
         overlay: Path | None = None,
         base: list[tuple[str, dict[str, Any]]] | None = None,
+        parsed: Parsed | None = None,
     ) -> None:
         """Read every file of the folder; then ``overlay``'s entries over them (see below).
 
@@ -304,11 +349,12 @@ class _Checker:
         merged, anything else replaced), so a locale can change one phrase, one answer's
         ``say``, or add a brand name to a medicine's ``also``. An entry the base lacks is an
         error: a locale never says something the base locale cannot. ``base`` is the folder's
-        files already read (:func:`read_folder`), to read them once for every locale.
+        files already read (:func:`read_folder`), to read them once for every locale;
+        ``parsed`` the parsed files to take them from (see the module notes).
         """
-        loaded = copy.deepcopy(base) if base is not None else read_folder(self.folder)
+        loaded = copy.deepcopy(base) if base is not None else read_folder(self.folder, parsed)
         if overlay is not None:
-            loaded = _apply_overlay(loaded, overlay)
+            loaded = _apply_overlay(loaded, overlay, parsed)
         for name, data in loaded:
             for section, entries in data.items():
                 loader = getattr(self, f"_load_{section}", None)
@@ -754,10 +800,12 @@ def load_content(
     locale: str = DEFAULT_LOCALE,
     *,
     base: list[tuple[str, dict[str, Any]]] | None = None,
+    parsed: Parsed | None = None,
 ) -> Content:
     """Load and check one locale: the base locale's files with ``content/<locale>/`` over them.
 
-    ``base`` is the base locale's files already read (see :func:`load_all_content`). Raises
+    ``base`` is the base locale's files already read (see :func:`load_all_content`); ``parsed``
+    the parsed files (:func:`read_parsed`) to take unchanged files from. Raises
     :class:`ContentError` naming file and key.
     """
     root = root or default_content_root()
@@ -766,7 +814,7 @@ def load_content(
         raise ContentError(f"{folder}: content folder not found")
     overlay = overlay_folder(root, locale)
     checker = _Checker(folder)
-    checker.load(overlay, base)
+    checker.load(overlay, base, parsed)
     checker.check_links()
     _fill_locale_placeholders(checker, checker.where)
     medications = finish_medicines(checker.medications, checker.medicine_answers, checker.where)

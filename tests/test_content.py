@@ -17,13 +17,16 @@ from skill.content import (
     CONTENT_DIR_ENV,
     MAX_ANSWER_WORDS,
     MAX_LIST_ITEMS,
+    PARSED_FILE,
     Content,
     ContentError,
     default_content_root,
     list_lengths,
     load_content,
+    read_parsed,
     word_count,
 )
+from skill.tools.packaging import write_parsed_content
 from skill.tools.paths import project_root
 
 CONTENT_ROOT = project_root() / "content"
@@ -110,6 +113,36 @@ def test_content_folder_from_the_environment(
     monkeypatch.setenv(CONTENT_DIR_ENV, str(root))
     assert default_content_root() == root
     assert load_content().answers.keys() == load_content(CONTENT_ROOT).answers.keys()
+
+
+# --- Parsed content (the Lambda bundle's) --------------------------------------------------------
+
+
+def test_parsed_files_are_what_the_yaml_says(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT_ROOT, root)
+    assert write_parsed_content(root) == len(list(root.glob("*/*.yaml")))
+    parsed = read_parsed(root)
+    for locale in ("en-US", "en-GB"):
+        assert load_content(root, locale, parsed=parsed) == load_content(root, locale)
+
+
+def test_a_file_changed_after_parsing_is_read_from_its_yaml(tmp_path: Path) -> None:
+    root = copy_content(tmp_path)
+    write_parsed_content(root)
+    path = root / "en-US" / "answers.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["answers"]["heat"]["say"] = "Warmth can help a tight muscle relax."
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    content = load_content(root, parsed=read_parsed(root))
+    assert content.answer("heat").say == "Warmth can help a tight muscle relax."
+
+
+def test_unreadable_parsed_files_fall_back_to_the_yaml(tmp_path: Path) -> None:
+    root = copy_content(tmp_path)
+    (root / PARSED_FILE).write_text("{not json", encoding="utf-8")
+    assert read_parsed(root) == {}
+    assert load_content(root, parsed=read_parsed(root)) == load_content(root)
 
 
 # --- Broken content ------------------------------------------------------------------------------

@@ -463,7 +463,8 @@ for event in json.load(sys.stdin):
     response = lambda_handler.handler(event, None)
     attributes = response.get("sessionAttributes") or {}
     responses.append(response)
-print(json.dumps({"importable": missing, "responses": responses}))
+parsed_yaml = "yaml" in sys.modules
+print(json.dumps({"importable": missing, "responses": responses, "yaml": parsed_yaml}))
 """
 
 
@@ -530,6 +531,8 @@ def test_bundle_answers_launch_and_a_stretch_on_its_own(run_bundle: Callable) ->
 
     # Nothing outside the bundle (no boto3, flask or pytest), and no tool or web module in it.
     assert result["importable"] == []
+    # The content came already parsed: no YAML parser at a cold start.
+    assert result["yaml"] is False
     launch, hold, unresolved = (r["response"] for r in result["responses"])
     assert launch["outputSpeech"]["type"] == "SSML"
     assert launch["outputSpeech"]["ssml"].startswith("<speak>")
@@ -595,8 +598,8 @@ def test_bytecode_is_for_what_the_skill_imports_not_every_sdk_model(
         folder, _, module = source.rpartition("/")
         return f"{folder}/__pycache__/{module[:-3]}.{tag}.pyc" in names
 
-    # Imported on every request: the SDK's skill, the envelope model, the YAML loader.
-    for used in ("ask_sdk_core/skill.py", "ask_sdk_model/request_envelope.py", "yaml/__init__.py"):
+    # Imported on every request: the SDK's skill, the envelope model.
+    for used in ("ask_sdk_core/skill.py", "ask_sdk_model/request_envelope.py"):
         assert used in names and compiled(used), used
     # The Settings API client is imported only when a request needs the time zone: still compiled.
     assert compiled("ask_sdk_core/api_client.py") and compiled("requests/sessions.py")

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skill.content import PARSED_FILE, parse_yaml, parsed_entry
 from skill.tools.paths import project_root
 
 log = logging.getLogger(__name__)
@@ -320,6 +321,28 @@ def _copy_project(root: Path, dest: Path) -> None:
             target = dest / source.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
+    write_parsed_content(dest / "content")
+
+
+def write_parsed_content(content_dir: Path) -> int:
+    """Write ``content_dir``'s YAML files already parsed (:data:`skill.content.PARSED_FILE`),
+    so the bundle's cold start needs no YAML parser; returns how many files it holds.
+
+    A file whose data would not come back the same from JSON (a key that is not text, say) is
+    left out: the skill reads that one as YAML.
+    """
+    files: dict[str, dict[str, object]] = {}
+    for path in sorted(content_dir.glob("*/*.yaml")):
+        raw = path.read_bytes()
+        data = parse_yaml(raw, path.name)
+        entry = parsed_entry(raw, data)
+        if json.loads(str(entry["json"])) != data:
+            log.info("%s/%s stays YAML only: JSON would change it", path.parent.name, path.name)
+            continue
+        files[f"{path.parent.name}/{path.name}"] = entry
+    text = json.dumps({"files": files}, sort_keys=True, separators=(",", ":"))
+    (content_dir / PARSED_FILE).write_text(text + "\n", encoding="utf-8")
+    return len(files)
 
 
 def strip_debug(folder: Path) -> int:
@@ -672,6 +695,7 @@ __all__ = [
     "compile_bytecode",
     "imported_modules",
     "strip_debug",
+    "write_parsed_content",
     "find_lambda_python",
     "interpreter_version",
     "lambda_requirements",
