@@ -73,14 +73,16 @@ def load_checked_content(
 def content_on_demand() -> Mapping[str, Content]:
     """Each locale's content, read, checked and its routines fitted on first use."""
     root = default_content_root()
-    parsed = read_parsed(root)  # in the Lambda bundle: the files already parsed
+    parsed = read_parsed(root)  # in the Lambda bundle: the files already parsed and checked
+    checked = parsed.unchanged(root)
     base: list[list[tuple[str, dict[str, Any]]]] = []
 
     def load(locale: str) -> Content:
         if not base:  # the base locale's files, read once for every locale
-            base.append(read_folder(locale_folder(root, DEFAULT_LOCALE), parsed))
-        content = load_content(root, locale, base=base[0], parsed=parsed)
-        check_routines_fit(content)
+            base.append(read_folder(locale_folder(root, DEFAULT_LOCALE), parsed.files))
+        content = load_content(root, locale, base=base[0], parsed=parsed.files, check=not checked)
+        if not checked:
+            check_routines_fit(content)
         log.debug("content of %s loaded", locale)
         return content
 

@@ -16,9 +16,12 @@ medicine's name in a question's example words, and medicine answers that fit the
 asked (:func:`check_medicine_answers`; the phrasing itself is in :mod:`skill.medicines`).
 
 Parsed files (:data:`PARSED_FILE`): the Lambda bundle carries every content file already parsed,
-as JSON, with each file's size and CRC-32 (written by ``cramp-helper package``). A file whose
-bytes still match is taken from there, so a cold start neither imports nor runs the YAML parser;
-any file that differs (or has no entry) is read as YAML. The checks run either way.
+as JSON, with each file's size and CRC-32 (written by ``cramp-helper package``, which loads and
+checks every locale from them first and fails on broken content). A file whose bytes still match
+is taken from there, so a cold start neither imports nor runs the YAML parser; any file that
+differs (or has no entry) is read as YAML. When every file matches, the content is the very
+content the packaging checked, with the same code, so the checks after loading are not run again
+(:meth:`ParsedContent.unchanged`); otherwise they run as for any other content.
 """
 
 from __future__ import annotations
@@ -79,6 +82,32 @@ PARSED_FILE = "parsed-content.json"
 
 #: ``"<locale folder>/<file name>"`` -> what :func:`parsed_entry` wrote for that file.
 Parsed = Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class ParsedContent:
+    """The parsed files of a content folder (:data:`PARSED_FILE`), and whether the packaging
+    loaded and checked every locale from exactly these files."""
+
+    files: Parsed = field(default_factory=lambda: MappingProxyType({}))
+    checked: bool = False
+
+    def unchanged(self, root: Path) -> bool:
+        """True when these files were checked and every ``*.yaml`` of ``root``'s locale
+        folders is still byte for byte the file they were parsed from, and no file was added."""
+        if not self.checked:
+            return False
+        names = sorted(root.glob("*/*.yaml"))
+        if len(names) != len(self.files):
+            return False
+        for path in names:
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                return False
+            if not _matches(self.files.get(f"{path.parent.name}/{path.name}"), raw):
+                return False
+        return True
 
 
 class ContentError(ValueError):
@@ -211,17 +240,30 @@ def parsed_entry(raw: bytes, data: Any) -> dict[str, Any]:
     return {"size": len(raw), "crc32": zlib.crc32(raw), "json": json.dumps(data)}
 
 
-def read_parsed(root: Path) -> Parsed:
-    """The parsed files of the content folder ``root`` (:data:`PARSED_FILE`); ``{}`` when it
-    has none or they cannot be read (every file is then read as YAML)."""
+def read_parsed(root: Path) -> ParsedContent:
+    """The parsed files of the content folder ``root`` (:data:`PARSED_FILE`); none when it has
+    none or they cannot be read (every file is then read as YAML, and checked)."""
     try:
-        files = json.loads((root / PARSED_FILE).read_text(encoding="utf-8"))["files"]
+        stored = json.loads((root / PARSED_FILE).read_text(encoding="utf-8"))
+        files, checked = stored["files"], stored.get("checked") is True
     except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        return ParsedContent()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         log.warning("%s unreadable (%s): reading the YAML files", PARSED_FILE, error)
-        return {}
-    return files if isinstance(files, dict) else {}
+        return ParsedContent()
+    if not isinstance(files, dict):
+        return ParsedContent()
+    return ParsedContent(MappingProxyType(files), checked)
+
+
+def _matches(entry: Mapping[str, Any] | None, raw: bytes) -> bool:
+    """Whether ``entry`` (see :func:`parsed_entry`) was parsed from exactly ``raw``."""
+    return (
+        isinstance(entry, Mapping)
+        and entry.get("size") == len(raw)
+        and entry.get("crc32") == zlib.crc32(raw)
+        and isinstance(entry.get("json"), str)
+    )
 
 
 def _read_yaml(path: Path, parsed: Parsed | None = None) -> dict[str, Any]:
@@ -230,9 +272,7 @@ def _read_yaml(path: Path, parsed: Parsed | None = None) -> dict[str, Any]:
     except OSError as error:
         raise ContentError(f"{path.name}: cannot read: {error}") from error
     entry = (parsed or {}).get(f"{path.parent.name}/{path.name}")
-    if entry is not None and entry.get("size") == len(raw) and entry.get("crc32") == zlib.crc32(
-        raw
-    ):
+    if entry is not None and _matches(entry, raw):
         data = json.loads(entry["json"])
     else:
         data = parse_yaml(raw, path.name)
@@ -801,12 +841,14 @@ def load_content(
     *,
     base: list[tuple[str, dict[str, Any]]] | None = None,
     parsed: Parsed | None = None,
+    check: bool = True,
 ) -> Content:
     """Load and check one locale: the base locale's files with ``content/<locale>/`` over them.
 
     ``base`` is the base locale's files already read (see :func:`load_all_content`); ``parsed``
-    the parsed files (:func:`read_parsed`) to take unchanged files from. Raises
-    :class:`ContentError` naming file and key.
+    the parsed files (:func:`read_parsed`) to take unchanged files from. ``check=False`` leaves
+    out the checks after loading (only for content checked already: see the module notes).
+    Raises :class:`ContentError` naming file and key.
     """
     root = root or default_content_root()
     folder = locale_folder(root, DEFAULT_LOCALE)
@@ -827,9 +869,10 @@ def load_content(
         routines=MappingProxyType(checker.routines),
         medicine_answers=MappingProxyType(checker.medicine_answers),
     )
-    check_spoken_limits(content, checker.where)
-    check_medicine_answers(content, checker.where)
-    check_examples(content, checker.where)
+    if check:
+        check_spoken_limits(content, checker.where)
+        check_medicine_answers(content, checker.where)
+        check_examples(content, checker.where)
     return content
 
 

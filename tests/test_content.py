@@ -5,6 +5,7 @@ Broken content is made by copying ``content/en-US`` to a temporary folder and ed
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from skill.builder import content_on_demand
 from skill.content import (
     CONTENT_DIR_ENV,
     MAX_ANSWER_WORDS,
@@ -20,13 +22,14 @@ from skill.content import (
     PARSED_FILE,
     Content,
     ContentError,
+    ParsedContent,
     default_content_root,
     list_lengths,
     load_content,
     read_parsed,
     word_count,
 )
-from skill.tools.packaging import write_parsed_content
+from skill.tools.packaging import PackagingError, write_parsed_content
 from skill.tools.paths import project_root
 
 CONTENT_ROOT = project_root() / "content"
@@ -123,8 +126,9 @@ def test_parsed_files_are_what_the_yaml_says(tmp_path: Path) -> None:
     shutil.copytree(CONTENT_ROOT, root)
     assert write_parsed_content(root) == len(list(root.glob("*/*.yaml")))
     parsed = read_parsed(root)
+    assert parsed.checked and parsed.unchanged(root)
     for locale in ("en-US", "en-GB"):
-        assert load_content(root, locale, parsed=parsed) == load_content(root, locale)
+        assert load_content(root, locale, parsed=parsed.files) == load_content(root, locale)
 
 
 def test_a_file_changed_after_parsing_is_read_from_its_yaml(tmp_path: Path) -> None:
@@ -134,15 +138,43 @@ def test_a_file_changed_after_parsing_is_read_from_its_yaml(tmp_path: Path) -> N
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["answers"]["heat"]["say"] = "Warmth can help a tight muscle relax."
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    content = load_content(root, parsed=read_parsed(root))
+    assert not read_parsed(root).unchanged(root)  # so everything is checked again
+    content = load_content(root, parsed=read_parsed(root).files)
     assert content.answer("heat").say == "Warmth can help a tight muscle relax."
 
 
 def test_unreadable_parsed_files_fall_back_to_the_yaml(tmp_path: Path) -> None:
     root = copy_content(tmp_path)
     (root / PARSED_FILE).write_text("{not json", encoding="utf-8")
-    assert read_parsed(root) == {}
-    assert load_content(root, parsed=read_parsed(root)) == load_content(root)
+    assert read_parsed(root) == ParsedContent()
+    assert load_content(root, parsed=read_parsed(root).files) == load_content(root)
+
+
+def test_broken_content_is_never_packaged(tmp_path: Path) -> None:
+    root = broken(tmp_path, "answers.yaml", lambda d: d["answers"]["heat"].update(say="x " * 60))
+    with pytest.raises(PackagingError, match="content for en-US is broken"):
+        write_parsed_content(root)
+    assert not (root / PARSED_FILE).exists()
+
+
+def test_checked_parsed_content_is_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_content(tmp_path)
+    write_parsed_content(root)
+    # Stand-in for the checks: words the packaging's checks would have refused.
+    stored = json.loads((root / PARSED_FILE).read_text(encoding="utf-8"))
+    answers = json.loads(stored["files"]["en-US/answers.yaml"]["json"])
+    answers["answers"]["heat"]["say"] = "Warmth helps, says the guide."
+    stored["files"]["en-US/answers.yaml"]["json"] = json.dumps(answers)
+    (root / PARSED_FILE).write_text(json.dumps(stored), encoding="utf-8")
+    monkeypatch.setenv(CONTENT_DIR_ENV, str(root))
+    assert content_on_demand()["en-US"].answer("heat").say == "Warmth helps, says the guide."
+
+    stored["checked"] = False
+    (root / PARSED_FILE).write_text(json.dumps(stored), encoding="utf-8")
+    with pytest.raises(ContentError, match="the guide"):
+        content_on_demand()["en-US"]
 
 
 # --- Broken content ------------------------------------------------------------------------------

@@ -52,7 +52,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skill.content import PARSED_FILE, parse_yaml, parsed_entry
+from skill.content import (
+    PARSED_FILE,
+    ContentError,
+    content_locales,
+    load_content,
+    parse_yaml,
+    parsed_entry,
+)
+from skill.routine import check_routines_fit
 from skill.tools.paths import project_root
 
 log = logging.getLogger(__name__)
@@ -326,7 +334,8 @@ def _copy_project(root: Path, dest: Path) -> None:
 
 def write_parsed_content(content_dir: Path) -> int:
     """Write ``content_dir``'s YAML files already parsed (:data:`skill.content.PARSED_FILE`),
-    so the bundle's cold start needs no YAML parser; returns how many files it holds.
+    so the bundle's cold start needs no YAML parser; returns how many files it holds. Every
+    locale is loaded and checked from them first (:class:`PackagingError` if broken).
 
     A file whose data would not come back the same from JSON (a key that is not text, say) is
     left out: the skill reads that one as YAML.
@@ -340,7 +349,13 @@ def write_parsed_content(content_dir: Path) -> int:
             log.info("%s/%s stays YAML only: JSON would change it", path.parent.name, path.name)
             continue
         files[f"{path.parent.name}/{path.name}"] = entry
-    text = json.dumps({"files": files}, sort_keys=True, separators=(",", ":"))
+    for locale in content_locales(content_dir):  # broken content stops the build here
+        try:
+            check_routines_fit(load_content(content_dir, locale, parsed=files))
+        except ContentError as error:
+            raise PackagingError(f"content for {locale} is broken: {error}") from error
+    stored = {"files": files, "checked": True}
+    text = json.dumps(stored, sort_keys=True, separators=(",", ":"))
     (content_dir / PARSED_FILE).write_text(text + "\n", encoding="utf-8")
     return len(files)
 
