@@ -78,9 +78,12 @@ def content_on_demand() -> Mapping[str, Content]:
     base: list[list[tuple[str, dict[str, Any]]]] = []
 
     def load(locale: str) -> Content:
-        if not base:  # the base locale's files, read once for every locale
-            base.append(read_folder(locale_folder(root, DEFAULT_LOCALE), parsed.files))
-        content = load_content(root, locale, base=base[0], parsed=parsed.files, check=not checked)
+        # The base locale's YAML files are parsed once for every locale; parsed files are
+        # cheaper to read again than to copy.
+        if not base and not parsed.files:
+            base.append(read_folder(locale_folder(root, DEFAULT_LOCALE)))
+        shared = base[0] if base else None
+        content = load_content(root, locale, base=shared, parsed=parsed.files, check=not checked)
         if not checked:
             check_routines_fit(content)
         log.debug("content of %s loaded", locale)
