@@ -100,6 +100,15 @@ class TimeZoneLookup:
     api_client: ApiClient
     deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
 
+    @classmethod
+    def through(cls, api_client: ApiClient) -> TimeZoneLookup:
+        """A lookup through ``api_client`` that waits as long as the client's own ``timeout``
+        (a :class:`TimedApiClient`'s), else :data:`DEFAULT_DEADLINE_SECONDS`."""
+        timeout = getattr(api_client, "timeout", None)
+        if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0:
+            return cls(api_client, float(timeout))
+        return cls(api_client)
+
     def fetch(self, envelope: RequestEnvelope) -> str | None:
         """The device's IANA zone name, or ``None``.
 

@@ -150,7 +150,7 @@ def _builder(
     api_client: ApiClient | None = None,
 ) -> CustomSkillBuilder:
     """The builder over content the caller has already checked."""
-    time_zones = TimeZoneLookup(api_client) if api_client is not None else None
+    time_zones = TimeZoneLookup.through(api_client) if api_client is not None else None
     deps = _deps(contents, clock, time_zones, load_vocabularies())
     builder = (
         CustomSkillBuilder()

@@ -92,7 +92,7 @@ from skill.persistence.memory_store import InMemoryPersistenceAdapter
 from skill.speech import MAX_BREAK_SECONDS, MAX_RESPONSE_SECONDS, MAX_SSML_CHARS, Pause, parse
 from skill.speech import planned_seconds as planned
 from skill.tools.local.device import LOCAL_USER_ID, LocalDevice, Turn
-from skill.tools.local.device_time import parse_now, time_zone_name
+from skill.tools.local.device_time import LOCAL_API_TIMEOUT_SECONDS, parse_now, time_zone_name
 from skill.tools.local.settings_api import SettingsApiStandIn
 from skill.tools.paths import project_root
 
@@ -442,7 +442,7 @@ def test_conversation(
         local_clock = FixedClock(parse_now(at, zone_name).timestamp())
         handler = build_lambda_handler(
             InMemoryPersistenceAdapter(), contents=contents, clock=local_clock,
-            api_client=TimedApiClient(verify=api.ca_file),
+            api_client=TimedApiClient(timeout=LOCAL_API_TIMEOUT_SECONDS, verify=api.ca_file),
         )
 
         def make(user_id: str = LOCAL_USER_ID, locale: str = "en-US") -> LocalDevice:

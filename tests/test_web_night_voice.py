@@ -18,6 +18,7 @@ from web_pki import CHAIN_URL, NOW, SKILL_ID, CountingFetcher, Pki, fixed_clock,
 from skill.alexa_time import TimedApiClient
 from skill.speech import readable
 from skill.tools import envelopes as E
+from skill.tools.local.device_time import LOCAL_API_TIMEOUT_SECONDS
 from skill.tools.local.settings_api import SettingsApiStandIn
 from skill.web.server import build_project_skill, create_app
 
@@ -49,8 +50,9 @@ def _launch_speech(
 ) -> str:
     monkeypatch.delenv("CRAMP_HELPER_DYNAMODB_TABLE", raising=False)
     monkeypatch.setenv("CRAMP_HELPER_DB", str(tmp_path / "state.sqlite3"))
+    client = TimedApiClient(timeout=LOCAL_API_TIMEOUT_SECONDS, verify=api.ca_file)
     app = create_app(
-        build_project_skill(SKILL_ID, api_client=TimedApiClient(verify=api.ca_file)),
+        build_project_skill(SKILL_ID, api_client=client),
         skill_id=SKILL_ID,
         cert_fetcher=CountingFetcher({CHAIN_URL: pki.chain}),
         trusted_roots=[pki.root],

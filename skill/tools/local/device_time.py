@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 #: The zone a bare ``--now`` is read in, and answered with, when no ``--timezone`` is given.
 DEFAULT_TIME_ZONE = "UTC"
+#: How long the skill waits for the local stand-in of the Settings API. Alexa's own API gets
+#: :data:`skill.alexa_time.DEFAULT_DEADLINE_SECONDS`; the stand-in runs on this machine, where
+#: the first call also loads the HTTP client, so a busy machine must not change what is said.
+LOCAL_API_TIMEOUT_SECONDS = 10.0
 
 
 def time_zone_name(text: str) -> str:
@@ -88,7 +92,7 @@ def device_time(now: str | None, time_zone: str | None) -> DeviceTime:
     stand_in = SettingsApiStandIn(zone_name)
     return DeviceTime(
         clock=clock,
-        api_client=TimedApiClient(verify=stand_in.ca_file),
+        api_client=TimedApiClient(timeout=LOCAL_API_TIMEOUT_SECONDS, verify=stand_in.ca_file),
         api_endpoint=stand_in.endpoint,
         stand_in=stand_in,
     )

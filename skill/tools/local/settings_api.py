@@ -102,6 +102,8 @@ class SettingsApiStandIn:
         self.status = status
         self.body = body
         self.requests: list[tuple[str, str | None]] = []
+        #: Whether every request waits for :meth:`release` (a slow API).
+        self.holds = hold
         self._released = threading.Event()
         if not hold:
             self._released.set()
