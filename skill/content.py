@@ -91,6 +91,9 @@ class Answer:
     end: bool = False
     #: What the question is about, for "no", "help" and unknown words next turn.
     context: Context | None = None
+    #: Urgent safety information (an emergency, a possible clot, a red flag): always spoken in
+    #: the normal voice, never the night whisper (:func:`skill.speech.voice_for`).
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -328,9 +331,12 @@ class _Checker:
     def _load_answers(self, file: str, key: str, value: Any) -> None:
         self._claim(file, "answer", key)
         entry = self.mapping(file, key, value)
-        allowed = {"say", "ask", "reprompt", "if_yes", "end", "context"}
+        allowed = {"say", "ask", "reprompt", "if_yes", "end", "context", "urgent"}
         if extra := set(entry) - allowed:
             raise self.fail(file, key, f"unknown field(s) {sorted(extra)}")
+        urgent = entry.get("urgent", False)
+        if not isinstance(urgent, bool):
+            raise self.fail(file, key, "`urgent` must be true or false")
         say = self.text(file, key, entry.get("say"), field="say")
         if word_count(fill(say, PLACEHOLDERS)) > MAX_ANSWER_WORDS:
             raise self.fail(file, key, f"`say` is over {MAX_ANSWER_WORDS} words")
@@ -360,6 +366,7 @@ class _Checker:
             yes=yes if yes is None else self.text(file, key, yes, field="if_yes"),
             end=end,
             context=read_context(context),
+            urgent=urgent,
         )
         self.where[f"answer-file:{key}"] = file
 
