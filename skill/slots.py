@@ -68,7 +68,7 @@ FUNCTION_WORDS = MODIFIER_WORDS | frozenset({
 #: clots because the clot samples mention legs): they move only to another slot type's value.
 #: And their values heard in another intent's slot ("does sitting cause cramps") never start
 #: a stretch: only the intent that asked may take them.
-PLACE_TYPES = frozenset({"MuscleType", "PositionType"})
+PLACE_TYPES = frozenset({"MuscleType", "PositionType", "LimbType"})
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
