@@ -61,12 +61,13 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "direction": "long",
         "topic": "swimming",
         "emergency_number": "nine one one",
+        "quinine_warning": "Quinine can cause life-threatening blood problems.",
     }
 )
 #: Placeholders filled once at load time from the locale's own phrases, not per request:
 #: placeholder -> phrase key. So every red-flag answer says the number of the request's country.
 LOCALE_PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
-    {"emergency_number": "emergency.number"}
+    {"emergency_number": "emergency.number", "quinine_warning": "quinine.warning"}
 )
 _WORD = re.compile(r"[\w']+")
 #: libyaml's safe loader where PyYAML was built with it (ten times faster at start-up).
@@ -728,7 +729,8 @@ def content_locales(root: Path | None = None) -> tuple[str, ...]:
 
 
 def _fill_locale_placeholders(checker: _Checker, file_of: Mapping[str, str]) -> None:
-    """Put the locale's own words (its emergency number) into every answer and phrase."""
+    """Put the locale's own words (its emergency number, its quinine warning) into every
+    answer, phrase and medicine answer."""
     values: dict[str, str] = {}
     for placeholder, key in LOCALE_PLACEHOLDERS.items():
         if key not in checker.phrases:
@@ -754,6 +756,10 @@ def _fill_locale_placeholders(checker: _Checker, file_of: Mapping[str, str]) -> 
             )
     for key, text in checker.phrases.items():
         checker.phrases[key] = put(text)
+    for group, templates in checker.medicine_answers.items():
+        checker.medicine_answers[group] = MappingProxyType(
+            {kind: put(text) for kind, text in templates.items()}
+        )
 
 
 def load_content(
