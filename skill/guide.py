@@ -41,7 +41,8 @@ A number said alone anywhere else asks first ("Do you want holds of 20 seconds?"
 
 Red flags (EmergencyIntent, ClotIntent, RedFlagIntent, LongCrampIntent) come before anything
 else: whatever the context, they clear the routine place, in the session and stored, and answer
-with the emergency number.
+with the emergency number, in the normal voice even at night (their answers are ``urgent``). An
+ordinary cramp or pain heard as a symptom is a cramp to stretch, never a red flag.
 
 "routine" and "paused" mean the above only while a routine place is in the session; without
 one (a cleared place) they act as no context. Stop always ends the session, keeping any place.
