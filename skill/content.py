@@ -69,12 +69,13 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "direction": "long",
         "topic": "swimming",
         "emergency_number": "nine one one",
+        "quinine_warning": "Quinine can cause life-threatening blood problems.",
     }
 )
 #: Placeholders filled once at load time from the locale's own phrases, not per request:
 #: placeholder -> phrase key. So every red-flag answer says the number of the request's country.
 LOCALE_PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
-    {"emergency_number": "emergency.number"}
+    {"emergency_number": "emergency.number", "quinine_warning": "quinine.warning"}
 )
 _WORD = re.compile(r"[\w']+")
 #: The content files already parsed, in the content folder of the Lambda bundle (see above).
@@ -128,6 +129,9 @@ class Answer:
     end: bool = False
     #: What the question is about, for "no", "help" and unknown words next turn.
     context: Context | None = None
+    #: Urgent safety information (an emergency, a possible clot, a red flag): always spoken in
+    #: the normal voice, never the night whisper (:func:`skill.speech.voice_for`).
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -414,9 +418,12 @@ class _Checker:
     def _load_answers(self, file: str, key: str, value: Any) -> None:
         self._claim(file, "answer", key)
         entry = self.mapping(file, key, value)
-        allowed = {"say", "ask", "reprompt", "if_yes", "end", "context"}
+        allowed = {"say", "ask", "reprompt", "if_yes", "end", "context", "urgent"}
         if extra := set(entry) - allowed:
             raise self.fail(file, key, f"unknown field(s) {sorted(extra)}")
+        urgent = entry.get("urgent", False)
+        if not isinstance(urgent, bool):
+            raise self.fail(file, key, "`urgent` must be true or false")
         say = self.text(file, key, entry.get("say"), field="say")
         if word_count(fill(say, PLACEHOLDERS)) > MAX_ANSWER_WORDS:
             raise self.fail(file, key, f"`say` is over {MAX_ANSWER_WORDS} words")
@@ -446,6 +453,7 @@ class _Checker:
             yes=yes if yes is None else self.text(file, key, yes, field="if_yes"),
             end=end,
             context=read_context(context),
+            urgent=urgent,
         )
         self.where[f"answer-file:{key}"] = file
 
@@ -807,7 +815,8 @@ def content_locales(root: Path | None = None) -> tuple[str, ...]:
 
 
 def _fill_locale_placeholders(checker: _Checker, file_of: Mapping[str, str]) -> None:
-    """Put the locale's own words (its emergency number) into every answer and phrase."""
+    """Put the locale's own words (its emergency number, its quinine warning) into every
+    answer, phrase and medicine answer."""
     values: dict[str, str] = {}
     for placeholder, key in LOCALE_PLACEHOLDERS.items():
         if key not in checker.phrases:
@@ -833,6 +842,10 @@ def _fill_locale_placeholders(checker: _Checker, file_of: Mapping[str, str]) -> 
             )
     for key, text in checker.phrases.items():
         checker.phrases[key] = put(text)
+    for group, templates in checker.medicine_answers.items():
+        checker.medicine_answers[group] = MappingProxyType(
+            {kind: put(text) for kind, text in templates.items()}
+        )
 
 
 def load_content(

@@ -41,7 +41,8 @@ A number said alone anywhere else asks first ("Do you want holds of 20 seconds?"
 
 Red flags (EmergencyIntent, ClotIntent, RedFlagIntent, LongCrampIntent) come before anything
 else: whatever the context, they clear the routine place, in the session and stored, and answer
-with the emergency number.
+with the emergency number, in the normal voice even at night (their answers are ``urgent``). An
+ordinary cramp or pain heard as a symptom is a cramp to stretch, never a red flag.
 
 "routine" and "paused" mean the above only while a routine place is in the session; without
 one (a cleared place) they act as no context. Stop always ends the session, keeping any place.
@@ -542,14 +543,21 @@ class Guide:
         state.place = None
         return self.answer(key)
 
-    def symptom(self, state: TurnState, symptom: SlotReading) -> Reply:
+    def symptom(
+        self, state: TurnState, symptom: SlotReading, ordinary: SlotReading | None = None
+    ) -> Reply:
         """A red flag said as a symptom: the answer :data:`RED_FLAG_ANSWERS` names for it.
 
-        Words the symptom type does not know are no symptom the skill can name ("my hamstring
+        Words the symptom type does not know that are only an ordinary cramp or pain
+        (``ordinary``, the muscle it is in: see :func:`skill.slots.read_ordinary_pain`) are a
+        cramp to stretch, as if asked to stretch that muscle ("front or back?" when none is
+        named). Other words it does not know are no symptom the skill can name ("my hamstring
         is really killing me tonight"): answered as words not understood, the place kept. With
         no symptom heard at all, the emergency answer.
         """
         if symptom.unknown:
+            if ordinary is not None:
+                return self.stretch(state, ordinary, SlotReading())
             return self.fallback(state)
         key = RED_FLAG_ANSWERS.get(symptom.id or "", EMERGENCY_ANSWER)
         return self.red_flag(state, key)

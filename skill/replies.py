@@ -30,6 +30,9 @@ class Reply:
     offer: str | None = None
     #: What the question was about, for "no", "help" and unknown words next turn.
     context: Context | None = None
+    #: Urgent safety information is said in it: the whole response in the normal voice
+    #: (:func:`skill.speech.voice_for`).
+    urgent: bool = False
 
     def before(self, *parts: Part, key: str | None = None) -> Reply:
         """The same reply with ``parts`` said first."""
@@ -45,6 +48,7 @@ class Reply:
             other,
             parts=(*self.parts, *other.parts),
             keys=(*self.keys, *other.keys),
+            urgent=self.urgent or other.urgent,
         )
 
 
@@ -71,4 +75,5 @@ def from_answer(content: Content, key: str, **values: Any) -> Reply:
         keys=(key,),
         offer=answer.yes,
         context=answer.context,
+        urgent=answer.urgent,
     )

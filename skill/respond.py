@@ -1,6 +1,7 @@
 """Turning a :class:`~skill.replies.Reply` into the SDK response: the one way out of a handler.
 
-Here, and only here: SSML is rendered (in the user's voice setting), the session is kept open
+Here, and only here: SSML is rendered (in the user's voice setting; urgent answers in the
+normal voice, :func:`skill.speech.voice_for`), the session is kept open
 exactly when a question was asked, and what was said is remembered for "repeat".
 """
 
@@ -37,8 +38,11 @@ def respond(state: TurnState, reply: Reply | Replay) -> Response:
     speech = Speech().extend(reply.parts)
     if reply.ask:
         speech.add(reply.ask)
-    ssml = speech.ssml(voice)
-    reprompt_ssml = Speech().add(reply.reprompt or reply.ask).ssml(voice) if reply.ask else None
+    urgent = reply.urgent
+    ssml = speech.ssml(voice, urgent=urgent)
+    reprompt_ssml = (
+        Speech().add(reply.reprompt or reply.ask).ssml(voice, urgent=urgent) if reply.ask else None
+    )
     state.remember(
         offer=reply.offer if reply.ask else None,
         context=reply.context if reply.ask else None,

@@ -68,9 +68,27 @@ FUNCTION_WORDS = MODIFIER_WORDS | frozenset({
 #: clots because the clot samples mention legs): they move only to another slot type's value.
 #: And their values heard in another intent's slot ("does sitting cause cramps") never start
 #: a stretch: only the intent that asked may take them.
-PLACE_TYPES = frozenset({"MuscleType", "PositionType"})
+PLACE_TYPES = frozenset({"MuscleType", "PositionType", "LimbType"})
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+#: Words that make words heard as a symptom an ordinary cramp or pain ("cramp in the back of my
+#: leg", "pain in my thigh"): a cramp to stretch, never a red flag. Red-flag words are the
+#: SymptomType's own values and synonyms, and win wherever they are heard.
+ORDINARY_PAIN_WORDS = frozenset({
+    "cramp", "cramps", "cramping", "cramped", "crampy", "pain", "pains", "painful", "ache",
+    "aches", "aching", "achy", "hurt", "hurts", "hurting", "sore", "soreness", "tight",
+    "tightness", "spasm", "spasms", "spasming", "knot", "knotted", "charley", "stiff",
+})
+#: Words of an injury: the skill has no advice for one, so such words are never read as an
+#: ordinary cramp to stretch.
+INJURY_WORDS = frozenset({
+    "fall", "fell", "fallen", "injury", "injured", "accident", "broke", "broken", "twisted",
+    "sprain", "sprained", "tore", "torn", "crash", "hit", "bang", "banged",
+})
+#: The muscles a stretch is for: a place heard beside a symptom with one of these ids is that
+#: muscle.
+STRETCH_MUSCLES = frozenset({"hamstring", "quadriceps", "calf"})
 
 
 def words_of(text: str) -> tuple[str, ...]:
@@ -421,3 +439,33 @@ def read_number(handler_input: HandlerInput, name: str) -> int | None:
         return int((spoken or "").strip())
     except ValueError:
         return None
+
+
+def read_ordinary_pain(handler_input: HandlerInput, symptom: str, place: str) -> SlotReading | None:
+    """Symptom words that are only an ordinary cramp or pain, as the muscle it is in.
+
+    ``None`` unless slot ``symptom``'s words are unknown as a symptom and name a cramp or pain
+    (:data:`ORDINARY_PAIN_WORDS`) without an injury (:data:`INJURY_WORDS`). Otherwise the
+    muscle: the ``MuscleType`` value found in those words ("the back of my leg" -> hamstring),
+    else the place slot ``place`` when it names a muscle the skill stretches; a leg or thigh
+    alone gives an empty reading (ask front or back), any other place its words (said back).
+    """
+    spoken, value_id, _ = _heard(handler_input, symptom)
+    if spoken is None or value_id is not None:
+        return None
+    words = words_of(spoken)
+    if not ORDINARY_PAIN_WORDS.intersection(words) or INJURY_WORDS.intersection(words):
+        return None
+    vocabulary = _vocabulary(handler_input)
+    if vocabulary is not None:
+        if vocabulary.resolve("SymptomType", words) is not None:
+            return None
+        muscle = vocabulary.resolve("MuscleType", words)
+        if muscle is not None:
+            return SlotReading(spoken, muscle)
+    where = read_slot(handler_input, place)
+    if where.id in STRETCH_MUSCLES:
+        return SlotReading(where.spoken, where.id)
+    if where.unknown or (where.id and where.id not in {"leg", "thigh"}):
+        return SlotReading(where.spoken)
+    return SlotReading()

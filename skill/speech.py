@@ -65,6 +65,18 @@ class Voice:
     night: bool = False
 
 
+NORMAL_VOICE = Voice()
+
+
+def voice_for(chosen: Voice, *, urgent: bool = False) -> Voice:
+    """The voice a response is spoken in: the user's ``chosen`` one, except for urgent safety
+    information (an answer marked ``urgent`` in the content: an emergency, a possible clot,
+    a red flag), which is always said in the normal voice, whatever the night setting. A
+    whisper can be missed by someone half asleep, or by the person helping them.
+    """
+    return NORMAL_VOICE if urgent else chosen
+
+
 def escape(text: str) -> str:
     """Escape text for SSML: ``& < > " '``. The SDK's ``speak()`` does not.
 
@@ -144,9 +156,12 @@ class Speech:
     def extend(self, items: Iterable[Part]) -> Speech:
         return self.add(*items)
 
-    def ssml(self, voice: Voice = Voice()) -> str:
-        """Render to SSML, checking every limit. Raises :class:`SpeechLimitError`."""
-        return render(self.parts, voice)
+    def ssml(self, voice: Voice = NORMAL_VOICE, *, urgent: bool = False) -> str:
+        """Render to SSML in :func:`voice_for` ``voice``, checking every limit.
+
+        Raises :class:`SpeechLimitError`.
+        """
+        return render(self.parts, voice_for(voice, urgent=urgent))
 
 
 def _merge_adjacent_text(parts: Iterable[Part]) -> list[Part]:

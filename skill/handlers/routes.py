@@ -25,7 +25,14 @@ from .. import medicines
 from ..guide import BEDTIME, CLOT_ANSWER, EMERGENCY_ANSWER, LONG_CRAMP_ANSWER, Guide
 from ..replies import Replay, Reply
 from ..respond import respond
-from ..slots import SlotReading, attach, read_number, read_slot, redirect
+from ..slots import (
+    SlotReading,
+    attach,
+    read_number,
+    read_ordinary_pain,
+    read_slot,
+    redirect,
+)
 from ..state import TurnState
 from ..topics import TOPICS, Topic
 from .base import Deps
@@ -96,7 +103,9 @@ ROUTES: Mapping[str, Route] = MappingProxyType({
     # --- Red flags: before anything else, wherever the user is --------------------------------
     "EmergencyIntent": lambda g, _hi, s: g.red_flag(s, EMERGENCY_ANSWER),
     "ClotIntent": lambda g, _hi, s: g.red_flag(s, CLOT_ANSWER),
-    "RedFlagIntent": lambda g, hi, s: g.symptom(s, read_slot(hi, "Symptom")),
+    "RedFlagIntent": lambda g, hi, s: g.symptom(
+        s, read_slot(hi, "Symptom"), read_ordinary_pain(hi, "Symptom", "Limb")
+    ),
     "LongCrampIntent": lambda g, _hi, s: g.red_flag(s, LONG_CRAMP_ANSWER),
     # --- The conversation -------------------------------------------------------------------
     "AMAZON.YesIntent": lambda g, _hi, s: g.yes(s),

@@ -1,0 +1,33 @@
+"""Urgent safety information is never whispered: the rule in skill/speech.py, and the content
+that marks each red-flag answer urgent in every locale."""
+
+from __future__ import annotations
+
+from skill.content import Content
+from skill.guide import CLOT_ANSWER, EMERGENCY_ANSWER, LONG_CRAMP_ANSWER, RED_FLAG_ANSWERS
+from skill.speech import Speech, Voice, readable, voice_for
+
+NIGHT = Voice(night=True)
+
+
+def test_urgent_speech_is_in_the_normal_voice_whatever_the_setting() -> None:
+    assert voice_for(NIGHT, urgent=True) == Voice()
+    assert voice_for(Voice(), urgent=True) == Voice()
+    assert voice_for(NIGHT) == NIGHT
+    speech = Speech().add("Call nine nine nine now.")
+    assert readable(speech.ssml(NIGHT)).startswith("[quiet voice]")
+    urgent = speech.ssml(NIGHT, urgent=True)
+    assert "whispered" not in urgent and "soft" not in urgent
+    assert readable(urgent) == "Call nine nine nine now."
+
+
+def test_every_red_flag_answer_is_urgent_in_every_locale(contents: dict[str, Content]) -> None:
+    keys = {*RED_FLAG_ANSWERS.values(), EMERGENCY_ANSWER, CLOT_ANSWER, LONG_CRAMP_ANSWER}
+    for locale, content in contents.items():
+        not_urgent = sorted(key for key in keys if not content.answer(key).urgent)
+        assert not not_urgent, f"{locale}: red-flag answers that could be whispered: {not_urgent}"
+
+
+def test_ordinary_answers_keep_the_users_voice(content: Content) -> None:
+    for key in ["doctor", "causes", "relief", "anything_else"]:
+        assert not content.answer(key).urgent, key
