@@ -61,6 +61,7 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "direction": "long",
         "topic": "swimming",
         "emergency_number": "nine one one",
+        "count": "3",
     }
 )
 #: Placeholders filled once at load time from the locale's own phrases, not per request:
