@@ -7,13 +7,13 @@ Thigh cramps last from seconds to about ten minutes; more than about ten minutes
 from __future__ import annotations
 
 import pytest
+from test_guide import NOW, ROUTINE, FakeState
 
 from skill.content import Content
 from skill.conversation import OFFER_NEXT_STEP
 from skill.duration import LONG_CRAMP_MINUTES, SPAN_MINUTES, is_long, minutes_said
 from skill.guide import Guide
 from skill.routine import Place
-from test_guide import NOW, ROUTINE, FakeState
 
 
 @pytest.mark.parametrize(

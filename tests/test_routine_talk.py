@@ -4,13 +4,13 @@ other leg. Each keeps the place; none ends the session."""
 from __future__ import annotations
 
 import pytest
+from test_guide import NOW, ROUTINE, FakeState
 
 from skill.content import Content
 from skill.conversation import OFFER_NEXT_STEP
 from skill.guide import Guide
 from skill.routine import Place, Settings
 from skill.speech import Pause
-from test_guide import NOW, ROUTINE, FakeState
 
 
 @pytest.fixture
