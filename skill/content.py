@@ -70,6 +70,7 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "topic": "swimming",
         "emergency_number": "nine one one",
         "quinine_warning": "Quinine can cause life-threatening blood problems.",
+        "count": "3",
     }
 )
 #: Placeholders filled once at load time from the locale's own phrases, not per request:

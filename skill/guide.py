@@ -42,7 +42,15 @@ A number said alone anywhere else asks first ("Do you want holds of 20 seconds?"
 Red flags (EmergencyIntent, ClotIntent, RedFlagIntent, LongCrampIntent) come before anything
 else: whatever the context, they clear the routine place, in the session and stored, and answer
 with the emergency number, in the normal voice even at night (their answers are ``urgent``). An
-ordinary cramp or pain heard as a symptom is a cramp to stretch, never a red flag.
+ordinary cramp or pain heard as a symptom is a cramp to stretch, never a red flag. How long a
+cramp has lasted is decided by the number (:mod:`skill.duration`): a few minutes is normal
+(reassurance; in a routine the hold again), ten minutes or more, or a cramp that "won't stop",
+is the long-cramp red flag.
+
+Said between holds: "ouch" or "it hurts more" eases off first, then asks to carry on (the
+place kept); "how much longer?" says the steps and hold length left; "the other leg" holds the
+same stretch again on the other side. "Wait", "hold on" and every other "give me a moment" are
+pause.
 
 "routine" and "paused" mean the above only while a routine place is in the session; without
 one (a cleared place) they act as no context. Stop always ends the session, keeping any place.
@@ -58,9 +66,10 @@ already said this session is replaced by "what else?" (:func:`skill.respond.skip
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
 
-from . import medicines
+from . import duration, medicines
 from . import routine as engine
 from .content import Content
 from .conversation import (
@@ -324,18 +333,89 @@ class Guide:
 
     def not_yet(self, state: TurnState) -> Reply:
         """"Not yet" / "one more": the same hold again (the whole step if it has none)."""
-        place = state.place
-        if place is None:
+        if state.place is None:
             return self.answer("not_yet")
+        return self._hold_again(state, "not_yet.again")
+
+    def _hold_again(
+        self, state: TurnState, lead: str, *, lead_in: bool = False, always: bool = False
+    ) -> Reply:
+        """The phrase ``lead`` (one of :data:`skill.routine.HOLD_AGAIN_LEADS`), then the
+        current step's hold again, timed from now; with ``lead_in``, time to get into position
+        first. A step without a hold (a walk) is said again whole, after ``lead`` only if
+        ``always`` (it is not about the hold). Needs a place."""
+        place = state.place
+        assert place is not None
         routine = self.content.routines[place.routine_id]
         holds = engine.hold_parts(self.content, routine.steps[place.step], state.settings)
         if not holds:
-            return self.repeat_step(state)
+            again = self.repeat_step(state)
+            return again.before(self.content.phrase(lead), key=lead) if always else again
+        if lead_in:
+            holds = [*engine.hold_lead_in(self.content, routine, place.step), *holds]
         place = place.at(place.step, state.now)
         state.place = place
         return self._closed(
             place, holds, key=f"routine.{routine.id}.{place.step}.hold"
-        ).before(self.content.phrase("not_yet.again"), key="not_yet.again")
+        ).before(self.content.phrase(lead), key=lead)
+
+    # --- Said between holds: it hurts more, how much is left, the other leg ------------------
+
+    def stretch_pain(self, state: TurnState) -> Reply:
+        """"Ouch" / "it hurts more": ease off first (the guide: pull very gently, never strain),
+        then carry on or stop. In a routine the place is kept and "yes" goes on to the next
+        step; outside one, "yes" asks which muscle to stretch."""
+        if state.place is None:
+            return self.answer("stretch_pain")
+        ease = "stretch_pain.ease"
+        eased = Reply(parts=(self.content.phrase(ease),), keys=(ease,))
+        question = self.answer("stretch_pain.routine")
+        return eased.then(question.with_offer(OFFER_NEXT_STEP))
+
+    def remaining(self, state: TurnState) -> Reply:
+        """"How much longer?": how many steps are left after this one, and how long each hold
+        is; then the routine's own question again."""
+        place = state.place
+        if place is None:
+            return self.answer("routine.not_in_routine")
+        routine = self.content.routines[place.routine_id]
+        left = routine.steps[place.step + 1:]
+        # After the last step its closing says so ("That's the last one") and what next.
+        key = "remaining.one" if len(left) == 1 else "remaining.more"
+        said: list[Part] = [self.content.phrase(key, count=str(len(left)))] if left else []
+        keys = [key] if left else []
+        holds = [step for step in left if step.hold is not None]
+        if holds:
+            seconds = max(
+                state.settings.hold_seconds if step.hold == "setting" else int(step.hold or 0)
+                for step in holds
+            )
+            said.append(self.content.phrase("remaining.hold", seconds=str(seconds)))
+            keys.append("remaining.hold")
+        closed = self._closed(place, said, key="remaining")
+        return replace(closed, keys=(*keys, *closed.keys[1:]))
+
+    def other_leg(self, state: TurnState) -> Reply:
+        """"Switch legs" / "the other leg": the same stretch on the other side, held now.
+
+        Outside a routine: which muscle, as for a new cramp.
+        """
+        if state.place is None:
+            return self.answer("choose_muscle")
+        return self._hold_again(state, "other_leg", lead_in=True)
+
+    def cramp_lasted(self, state: TurnState, minutes: float | None) -> Reply:
+        """How long the cramp has lasted (:func:`skill.duration.minutes_said`), or ``None``
+        for "it won't stop" or a length not understood.
+
+        A long cramp (:func:`skill.duration.is_long`) is a red flag: see a doctor, the routine
+        ends. A shorter one is normal: reassurance, and in a routine the same hold again.
+        """
+        if duration.is_long(minutes):
+            return self.red_flag(state, LONG_CRAMP_ANSWER)
+        if state.place is None:
+            return self.answer("duration.short")
+        return self._hold_again(state, "duration.short.routine", always=True)
 
     def carry_on(self, state: TurnState) -> Reply:
         """"I'm back" / "ready": the step not yet done, in this session or a recent one."""

@@ -33,6 +33,9 @@ from .speech import (
 
 #: A stored place older than this is not offered again: the cramp is long over.
 PLACE_MAX_AGE_SECONDS = 2 * 60 * 60
+#: Phrases said before a step's hold is held again ("not yet", the other leg, a cramp of a
+#: few minutes): each is proven to fit before the longest hold (:func:`check_routines_fit`).
+HOLD_AGAIN_LEADS = ("not_yet.again", "other_leg", "duration.short.routine")
 #: How much "longer holds" and "shorter holds" change the hold.
 HOLD_STEP_SECONDS = 10
 #: Local hours of the night voice for a user who never chose a voice: 22:00 up to 07:00.
@@ -191,14 +194,21 @@ def step_parts(
         parts.append(routine.intro)
     parts.append(step.say)
     if step.hold is not None:
-        lead_in = routine.lead_in if step.lead_in is None else step.lead_in
-        if lead_in:
-            # Time to find a towel or lie down before the count starts.
-            parts += [content.phrase("lead_in"), Pause(lead_in)]
+        # Time to find a towel or lie down before the count starts.
+        parts += hold_lead_in(content, routine, index)
         parts += hold_parts(content, step, settings)
     if step.pause:
         parts += [Pause(step.pause), content.phrase("rest.end")]
     return parts
+
+
+def hold_lead_in(content: Content, routine: Routine, index: int) -> list[Part]:
+    """"Get into position." and the step's lead-in quiet, or ``[]`` for a step without."""
+    step = routine.steps[index]
+    lead_in = routine.lead_in if step.lead_in is None else step.lead_in
+    if step.hold is None or not lead_in:
+        return []
+    return [content.phrase("lead_in"), Pause(lead_in)]
 
 
 def hold_parts(content: Content, step: Step, settings: Settings) -> list[Part]:
@@ -242,9 +252,9 @@ def check_routines_fit(content: Content) -> None:
     """Prove every step fits Alexa's limits at the longest hold, in the slower night voice.
 
     Each step is checked as it can be said: with the routine's intro (the first step), after
-    "picking up where you left off", its hold alone ("not yet"), and after "this is the first
-    step" (going back from the first); lead-ins, holds, rests, cues and the closing question
-    included.
+    "picking up where you left off", its hold alone after each of :data:`HOLD_AGAIN_LEADS`
+    ("not yet", the other leg), and after "this is the first step" (going back from the
+    first); lead-ins, holds, rests, cues and the closing question included.
     Called when content is loaded, so a step that is too long fails start-up, not a user.
     """
     longest = Settings(hold_seconds=MAX_HOLD_SECONDS, night=True)
@@ -253,11 +263,12 @@ def check_routines_fit(content: Content) -> None:
             closing = content.answer(closing_key(content, routine, index))
             question: list[Part] = [closing.say, closing.ask or ""]
             plain = step_parts(content, routine, index, longest, intro=False)
+            holds = hold_parts(content, routine.steps[index], longest)
             said: list[list[Part]] = [
                 step_parts(content, routine, index, longest, intro=index == 0),
                 [content.phrase("resume.picking_up"), *plain],
-                [content.phrase("not_yet.again"), *hold_parts(content, routine.steps[index],
-                                                              longest)],
+                *([content.phrase(lead), *hold_lead_in(content, routine, index), *holds]
+                  for lead in HOLD_AGAIN_LEADS),
             ]
             if index == 0:
                 said.append([content.answer("routine.at_start").say, *plain])

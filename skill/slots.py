@@ -38,6 +38,7 @@ from ask_sdk_core.utils import get_slot
 from ask_sdk_model import IntentRequest
 from ask_sdk_model.slu.entityresolution import StatusCode
 
+from .numbers import parse_number
 from .on_demand import OnDemand
 
 log = logging.getLogger(__name__)
@@ -433,12 +434,12 @@ def _unresolved_slots(handler_input: HandlerInput) -> dict[str, str]:
 
 
 def read_number(handler_input: HandlerInput, name: str) -> int | None:
-    """An ``AMAZON.NUMBER`` slot as an int, or ``None`` if absent or not a number ("?")."""
+    """An ``AMAZON.NUMBER`` slot as an int, or ``None`` if absent or not a number ("?").
+
+    Digits as Alexa sends them, or the number said in words ("five") as a test client sends it.
+    """
     spoken, _, _ = _heard(handler_input, name)
-    try:
-        return int((spoken or "").strip())
-    except ValueError:
-        return None
+    return parse_number(spoken or "")
 
 
 def read_ordinary_pain(handler_input: HandlerInput, symptom: str, place: str) -> SlotReading | None:

@@ -499,9 +499,15 @@ def test_unknown_words_are_echoed_safely(spoken: str) -> None:
 
 
 def test_numbers_that_are_not_numbers_ask_again() -> None:
-    for spoken in ["?", "NaN", "1e309", "", " ", "9" * 5_000, "thirty"]:
+    for spoken in ["?", "NaN", "1e309", "", " ", "9" * 5_000, "lots"]:
         response = answer(E.intent("HoldTimeIntent", {"Seconds": spoken}))
         assert "10" in E.speech(response) and E.ends(response) is False, spoken
+
+
+def test_a_number_in_words_is_the_number() -> None:
+    """A test client sends the words it matched ("forty five"); Alexa sends digits."""
+    response = answer(E.intent("HoldTimeIntent", {"Seconds": "forty five"}))
+    assert "45 seconds" in E.speech(response)
 
 
 # --- envelopes that once broke the skill -----------------------------------------------------

@@ -21,8 +21,8 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from .. import medicines
-from ..guide import BEDTIME, CLOT_ANSWER, EMERGENCY_ANSWER, LONG_CRAMP_ANSWER, Guide
+from .. import duration, medicines
+from ..guide import BEDTIME, CLOT_ANSWER, EMERGENCY_ANSWER, Guide
 from ..replies import Replay, Reply
 from ..respond import respond
 from ..slots import (
@@ -53,6 +53,15 @@ def _topic_route(topic: Topic) -> Route:
     return route
 
 
+def _cramp_minutes(handler_input: HandlerInput) -> float | None:
+    """How long the cramp has lasted, in minutes, from whichever slot said it."""
+    return duration.minutes_said(
+        read_number(handler_input, "Minutes"),
+        read_number(handler_input, "Hours"),
+        read_slot(handler_input, "Span").id,
+    )
+
+
 ROUTES: Mapping[str, Route] = MappingProxyType({
     # --- Stretching ---------------------------------------------------------------------------
     "StretchIntent": lambda g, hi, s: g.stretch(
@@ -72,6 +81,9 @@ ROUTES: Mapping[str, Route] = MappingProxyType({
     "ImBackIntent": lambda g, _hi, s: g.carry_on(s),
     "NoTowelIntent": lambda g, _hi, s: g.no_towel(s),
     "CantLieDownIntent": lambda g, _hi, s: g.position(s, "seated"),
+    "StretchPainIntent": lambda g, _hi, s: g.stretch_pain(s),
+    "RemainingIntent": lambda g, _hi, s: g.remaining(s),
+    "OtherLegIntent": lambda g, _hi, s: g.other_leg(s),
     # --- Settings ---------------------------------------------------------------------------
     "HoldTimeIntent": lambda g, hi, s: g.set_hold(
         s, read_number(hi, "Seconds"), read_slot(hi, "Change")
@@ -106,7 +118,7 @@ ROUTES: Mapping[str, Route] = MappingProxyType({
     "RedFlagIntent": lambda g, hi, s: g.symptom(
         s, read_slot(hi, "Symptom"), read_ordinary_pain(hi, "Symptom", "Limb")
     ),
-    "LongCrampIntent": lambda g, _hi, s: g.red_flag(s, LONG_CRAMP_ANSWER),
+    "LongCrampIntent": lambda g, hi, s: g.cramp_lasted(s, _cramp_minutes(hi)),
     # --- The conversation -------------------------------------------------------------------
     "AMAZON.YesIntent": lambda g, _hi, s: g.yes(s),
     "AMAZON.NoIntent": lambda g, _hi, s: g.no(s),

@@ -353,8 +353,26 @@ def name_free_container(source: ModelSource) -> dict[str, Any] | None:
 
 
 def render(model: Mapping[str, Any]) -> str:
-    """The model as it is committed: two-space JSON, non-ASCII kept, one final newline."""
-    return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+    """The model as it is committed: two-space JSON, non-ASCII kept, one final newline.
+
+    A list of plain strings (samples, synonyms) stays on one line: the model is uploaded as one
+    document of bounded size, and a line per sample would spend a quarter of it on indentation.
+    """
+    lines: list[str] = []
+
+    def inline(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {key: inline(item) for key, item in value.items()}
+        if isinstance(value, list):
+            if value and all(isinstance(item, str) for item in value):
+                lines.append(json.dumps(value, ensure_ascii=False))
+                return f"\0{len(lines) - 1}\0"
+            return [inline(item) for item in value]
+        return value
+
+    text = json.dumps(inline(model), indent=2, ensure_ascii=False)
+    text = re.sub(r'"\\u0000(\d+)\\u0000"', lambda found: lines[int(found[1])], text)
+    return text + "\n"
 
 
 def generate(locale: str = DEFAULT_LOCALE, root: Path | None = None) -> str:
