@@ -65,6 +65,7 @@ ROUTES: Mapping[str, Route] = MappingProxyType({
     "ImBackIntent": lambda g, _hi, s: g.carry_on(s),
     "NoTowelIntent": lambda g, _hi, s: g.no_towel(s),
     "CantLieDownIntent": lambda g, _hi, s: g.position(s, "seated"),
+    "CantStandIntent": lambda g, _hi, s: g.cant_stand(s),
     # --- Settings ---------------------------------------------------------------------------
     "HoldTimeIntent": lambda g, hi, s: g.set_hold(
         s, read_number(hi, "Seconds"), read_slot(hi, "Change")
