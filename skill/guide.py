@@ -100,6 +100,15 @@ SEATED_HAMSTRING = "hamstring_seated"
 #: The guide's hamstring stretch without a towel or belt: seated, reaching forward.
 NO_TOWEL_HAMSTRING = "hamstring_no_towel"
 BEDTIME = "bedtime"
+#: "The other leg" (MuscleType id): the stretch in progress, again, on the other side.
+OTHER_LEG = "other_leg"
+#: MuscleType ids with no routine of their own: a muscle the guide gives no stretch for (its
+#: ``identify.<id>`` answer says so), a leg muscle named without saying which (the
+#: front-or-back question), and the other leg (the routine in progress).
+NO_ROUTINE_MUSCLES = frozenset({"inner_thigh", "outer_thigh", "leg", OTHER_LEG})
+#: Positions someone is in who is not standing, and the answer for the quad stretch there.
+NOT_STANDING = frozenset({"lying", "seated"})
+QUAD_NOT_STANDING = "quad.not_standing"
 
 #: Which red-flag answer a symptom (SymptomType id) gets: an emergency now, a possible clot
 #: (urgent advice today), or a doctor soon.
@@ -157,8 +166,21 @@ class Guide:
     # --- Stretching -------------------------------------------------------------------------
 
     def stretch(self, state: TurnState, muscle: SlotReading, position: SlotReading) -> Reply:
-        """Start the routine for the muscle (and position); ask which muscle if neither says."""
+        """Start the routine for the muscle (and position); ask which muscle if neither says.
+
+        A muscle the guide gives no stretch for (the inner or outer thigh) gets its
+        ``identify.<id>`` answer, which says so; one named without saying which ("my leg
+        muscle") gets the front-or-back question; "the other leg" holds the stretch in
+        progress again on that side (:meth:`other_leg`); the quad asked for lying down or sitting gets ``quad.not_standing``:
+        the guide's only quad stretch is done standing.
+        """
+        if muscle.id == OTHER_LEG:
+            return self.other_leg(state)
+        if muscle.id == "quadriceps" and position.id in NOT_STANDING:
+            return self.answer(QUAD_NOT_STANDING)
         routine_id = DEFAULT_ROUTINES.get(muscle.id) if muscle.id else None
+        if routine_id is None and muscle.id and f"identify.{muscle.id}" in self.content.answers:
+            return self.answer(f"identify.{muscle.id}")
         if routine_id is not None:
             if muscle.id in {"hamstring", BOTH} and position.id == "seated":
                 routine_id = SEATED_HAMSTRING
@@ -171,6 +193,21 @@ class Guide:
         if position.id in {"seated", "lying", "standing"}:
             return self.position(state, position.id)
         return self.answer("choose_muscle")
+
+    def cant_stand(self, state: TurnState) -> Reply:
+        """"I can't stand up": in the quad stretch (done standing, the guide's only one), what
+        helps without standing; in another stretch, skip what needs standing; outside one,
+        which stretches need standing, and which muscle it is."""
+        place = state.place
+        if place is None:
+            return self.answer("cant_stand")
+        if self.content.routines[place.routine_id].muscle == "quadriceps":
+            return self.answer(QUAD_NOT_STANDING)
+        said = Reply(
+            parts=(self.content.phrase("position.no_standing"),), keys=("position.no_standing",)
+        )
+        question = self.answer("routine.next_question")
+        return said.then(question.with_offer(OFFER_NEXT_STEP))
 
     def start_routine(self, state: TurnState, routine_id: str) -> Reply:
         """Step 0 of ``routine_id`` (with its introduction), placed at ``state.now``."""
@@ -464,6 +501,8 @@ class Guide:
                     key="position.hamstring_standing",
                 )
             return reply
+        if muscle == "quadriceps" and where in NOT_STANDING:
+            return self.answer(QUAD_NOT_STANDING)
         note = {"quadriceps": "position.quad", "both": "position.bedtime"}.get(
             muscle, "position.where_you_are"
         )
@@ -604,10 +643,10 @@ class Guide:
 
     def topic(self, topic: Topic, reading: SlotReading) -> Reply:
         """A question answered from content: the rule in :mod:`skill.topics`."""
+        echo = {topic.echo_as: reading.echo} if topic.echo_as else {}
         if reading.id and f"{topic.key}.{reading.id}" in self.content.answers:
-            return self.answer(f"{topic.key}.{reading.id}")
+            return self.answer(f"{topic.key}.{reading.id}", **echo)
         if reading.unknown and topic.unknown is not None:
-            echo = {topic.echo_as: reading.echo} if topic.echo_as else {}
             return self.answer(topic.unknown, **echo)
         return self.answer(topic.key)
 

@@ -4,7 +4,9 @@ A :class:`Topic` names its general answer (``key``) and, for a question with a s
 whose resolved id picks a more specific answer, ``<key>.<slot id>``. The rule, applied by
 :meth:`skill.guide.Guide.topic`:
 
-1. the slot resolved to an id and the content has ``<key>.<id>``: that answer;
+1. the slot resolved to an id and the content has ``<key>.<id>``: that answer (its
+   ``{echo_as}`` placeholder, if it has one, says the words back: "My guide doesn't mention
+   pickle juice");
 2. words the slot type does not know, and the topic has an ``unknown`` answer: that answer,
    with the words said back in its ``{echo_as}`` placeholder;
 3. otherwise the general answer ``key``.
@@ -45,9 +47,14 @@ TOPICS: Mapping[str, Topic] = MappingProxyType({
     "MassageIntent": Topic(
         "massage", slot="MassageKind", unknown="unknown_topic", echo_as="topic"
     ),
-    "NutritionIntent": Topic("nutrition", slot="Nutrient"),
+    "NutritionIntent": Topic(
+        "nutrition", slot="Nutrient", unknown="unknown_food", echo_as="topic"
+    ),
     "HeatIntent": Topic("heat"),
-    "HydrationIntent": Topic("hydration"),
+    "IceIntent": Topic("ice"),
+    "HydrationIntent": Topic(
+        "hydration", slot="Drink", unknown="unknown_drink", echo_as="topic"
+    ),
     "SleepIntent": Topic("sleep"),
     "DoctorIntent": Topic("doctor"),
 })

@@ -95,7 +95,15 @@ def unknown(spoken: str) -> SlotReading:
         (known("hamstring"), known("lying"), "routine.hamstring_lying.0"),
         (known("hamstring"), known("seated"), "routine.hamstring_seated.0"),
         (known("quadriceps"), NOTHING, "routine.quadriceps_standing.0"),
-        (known("quadriceps"), known("seated"), "routine.quadriceps_standing.0"),
+        # The guide's only quad stretch is done standing: what helps until then.
+        (known("quadriceps"), known("seated"), "quad.not_standing"),
+        (known("quadriceps"), known("lying"), "quad.not_standing"),
+        (known("quadriceps"), known("standing"), "routine.quadriceps_standing.0"),
+        # No stretch in the guide: said so; no side said: front or back?
+        (known("inner_thigh"), NOTHING, "identify.inner_thigh"),
+        (known("outer_thigh"), known("lying"), "identify.outer_thigh"),
+        (known("leg"), NOTHING, "choose_muscle"),
+        (known("other_leg"), NOTHING, "choose_muscle"),
         (NOTHING, known("seated"), "routine.hamstring_seated.0"),
         (NOTHING, known("lying"), ("position.lying", "routine.hamstring_lying.0")),
         (NOTHING, known("standing"), "routine.quadriceps_standing.0"),
@@ -115,8 +123,41 @@ def test_stretch_decisions(
     if keys[-1].startswith("routine."):
         assert reply.offer == OFFER_NEXT_STEP and reply.context == ROUTINE
         assert state.place is not None and state.place.step == 0
+    elif keys[-1] == "quad.not_standing":
+        # Not a stretch: "yes" is how to massage the cramp instead.
+        assert reply.offer == "massage" and state.place is None
     else:
         assert reply.context == MUSCLE
+
+
+@pytest.mark.parametrize(
+    ("place", "keys", "kept"),
+    [
+        # Outside a stretch: which stretches need standing, then front or back.
+        (None, ("cant_stand",), None),
+        # The quad stretch is the guide's only one for the front, and it is done standing.
+        (Place("quadriceps_standing", 1, NOW), ("quad.not_standing",), 1),
+        # Other stretches go on lying or sitting; the place is kept for "next".
+        (Place("hamstring_lying", 2, NOW), ("position.no_standing", "routine.next_question"), 2),
+    ],
+)
+def test_cant_stand(
+    guide: Guide, place: Place | None, keys: tuple[str, ...], kept: int | None
+) -> None:
+    state = FakeState(place=place, context=ROUTINE if place else None)
+    reply = guide.cant_stand(state)
+    assert reply.keys == keys
+    assert reply.ask
+    assert (state.place.step if state.place else None) == kept
+
+
+def test_the_other_leg_holds_the_stretch_in_progress_on_that_side(guide: Guide) -> None:
+    state = FakeState(place=Place("quadriceps_standing", 2, NOW - 40), context=ROUTINE)
+    reply = guide.stretch(state, known("other_leg"), NOTHING)
+    assert reply.keys == guide.other_leg(
+        FakeState(place=Place("quadriceps_standing", 2, NOW - 40), context=ROUTINE)
+    ).keys
+    assert state.place is not None and state.place.step == 2
 
 
 def test_unknown_muscle_is_echoed(guide: Guide) -> None:
@@ -159,7 +200,8 @@ def test_cause(guide: Guide, condition: SlotReading, key: str) -> None:
     [
         (known("calcium"), "nutrition.calcium"),
         (NOTHING, "nutrition"),
-        (unknown("zinc"), "nutrition"),
+        (unknown("zinc"), "unknown_food"),
+        (known("unlisted"), "nutrition.unlisted"),
     ],
 )
 def test_nutrition(guide: Guide, nutrient: SlotReading, key: str) -> None:

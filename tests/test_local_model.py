@@ -142,7 +142,7 @@ def test_bare_muscle_with_a_known_value(
 
 
 @pytest.mark.parametrize(
-    "words", ["banana", "shoulder", "tomorrow", "the weather in paris", "my elbow"]
+    "words", ["pineapple", "shoulder", "tomorrow", "the weather in paris", "my elbow"]
 )
 def test_bare_unknown_word_is_not_a_muscle(model: InteractionModel, words: str) -> None:
     # Unknown words only fill a slot in a sample with real fixed wording around it.

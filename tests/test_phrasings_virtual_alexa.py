@@ -24,8 +24,19 @@ from skill.tools.paths import interaction_model_path, project_root
 
 PROJECT = project_root() / "tests" / "virtual_alexa"
 NODE = shutil.which("node")
-#: The phrasing files run here: how people with a cramp ask for a stretch.
-FILES = ("stretch.yaml", "stretch_everyday.yaml")
+#: The phrasing files run here: how people with a cramp ask for a stretch, name a muscle, a
+#: drink, a food, an inhaler or a cause in their own words, ask about ice, or can't stand.
+FILES = (
+    "stretch.yaml",
+    "stretch_everyday.yaml",
+    "muscles_everyday.yaml",
+    "ice.yaml",
+    "drinks_foods.yaml",
+    "hydration.yaml",
+    "nutrition.yaml",
+    "causes_everyday.yaml",
+    "inhalers.yaml",
+)
 MATCH_SECONDS = 120
 
 pytestmark = [

@@ -220,7 +220,7 @@ SLOT_ANSWERS: dict[str, tuple[str, str]] = {
     "slot_no_match_side_word": ("back of your thigh", "left hamstring"),
     "slot_other_type_medicine_as_food": ("an NSAID", "foods"),
     "slot_other_topic_drinking_water": ("Drinking enough water", "information about"),
-    "slot_other_topic_ice_or_heat": ("Heat can relax", "information about"),
+    "slot_other_topic_ice_or_heat": ("anything about ice or cold", "information about"),
     "slot_no_match_nothing_known": ("have information about frobnitz", "something went wrong"),
 }
 SLOT_FILES = [p for p in FILES if p.stem.startswith("slot_")]

@@ -52,8 +52,10 @@ def test_the_longest_value_wins(model: SlotVocabulary) -> None:
     [
         ("ibuprofen", "MedicationIntent", "ibuprofen"),
         ("my statin", "MedicationIntent", "statins"),
-        ("drinking water", "HydrationIntent", None),
-        ("ice or heat", "HeatIntent", None),
+        ("drinking water", "HydrationIntent", "water"),
+        ("a glass of pickle juice", "HydrationIntent", "unlisted"),
+        ("running", "CauseIntent", "exercise"),
+        ("ice or heat", "IceIntent", None),
     ],
 )
 def test_words_of_another_question_go_there(
@@ -63,6 +65,24 @@ def test_words_of_another_question_go_there(
     assert isinstance(found, Redirect)
     assert found.intent == intent
     assert found.reading.id == value_id
+
+
+@pytest.mark.parametrize(
+    ("words", "intent", "value_id"),
+    [
+        # A food the guide names is the mineral it gives; a drink is a drinks question.
+        ("bananas", "NutritionIntent", "potassium"),
+        ("spinach", "NutritionIntent", "calcium"),
+        ("pickle juice", "HydrationIntent", "unlisted"),
+        ("gatorade", "HydrationIntent", "sports_drink"),
+    ],
+)
+def test_foods_and_drinks_asked_about_as_medicines_go_to_their_question(
+    model: SlotVocabulary, words: str, intent: str, value_id: str
+) -> None:
+    found = model.interpret("MedicineHelpIntent", "MedicationType", words)
+    assert isinstance(found, Redirect)
+    assert (found.intent, found.reading.id) == (intent, value_id)
 
 
 def test_a_body_part_the_skill_does_not_know_stays_unknown(model: SlotVocabulary) -> None:
@@ -121,7 +141,7 @@ def test_each_locale_model_is_read_only_when_a_slot_needs_it(tmp_path: Path) -> 
         # A position heard in a question never starts a stretch.
         ("CauseIntent", "ConditionType", "sitting"),
         # A place slot never becomes a question, nor a weaker reading of part of the words.
-        ("StretchIntent", "MuscleType", "drinking water"),
+        ("StretchIntent", "MuscleType", "ice or heat"),
     ],
 )
 def test_words_that_name_no_one_question_stay_unknown(

@@ -84,6 +84,7 @@ ROUTES: Mapping[str, Route] = MappingProxyType({
     "StretchPainIntent": lambda g, _hi, s: g.stretch_pain(s),
     "RemainingIntent": lambda g, _hi, s: g.remaining(s),
     "OtherLegIntent": lambda g, _hi, s: g.other_leg(s),
+    "CantStandIntent": lambda g, _hi, s: g.cant_stand(s),
     # --- Settings ---------------------------------------------------------------------------
     "HoldTimeIntent": lambda g, hi, s: g.set_hold(
         s, read_number(hi, "Seconds"), read_slot(hi, "Change")
