@@ -354,7 +354,7 @@ def _reader(type_name: str) -> Reader:
         return _dict_reader(_reader(inner), inner)
     if kind == "primitive":
         return _read_str if inner == "str" else _primitive_reader(inner)
-    return _model_reader_at_use(inner)
+    return _model_reader(inner)
 
 
 def _list_reader(read_item: Reader, item_type: str) -> Reader:
@@ -396,17 +396,6 @@ def _primitive_reader(type_name: str) -> Reader:
         return _primitive_object(value, type_name)
 
     return read_primitive
-
-
-def _model_reader_at_use(class_path: str) -> Reader:
-    """The reader of a model class, looked up when a value is read rather than now: a class's
-    fields can name the class itself (a list slot value holds slot values), so making every
-    reader a field needs at once would never end."""
-
-    def read_model_field(value: Any, depth: int) -> Any:
-        return _model_reader(class_path)(value, depth)
-
-    return read_model_field
 
 
 @cache
@@ -452,31 +441,34 @@ def _object_reader(class_path: str) -> Reader:
 
     The generated SDK models' ``__init__`` only assigns attributes (``None``, or the class's
     ``type`` text), so an object is made as a copy of what ``cls()`` sets, updated with the
-    fields read: several times faster than calling ``cls()`` and setting each field.
+    fields read: several times faster than calling ``cls()`` and setting each field. The
+    fields are looked up at the first read, not here: a class's fields can name the class
+    itself (a list slot value holds slot values), so making every reader they need at once
+    would never end.
     """
     cls = _model_class(class_path)
-    fields = tuple(
-        (attribute, key, _reader(type_name)) for attribute, key, type_name in _plan(cls).fields
-    )
     blank = _blank_attributes(cls)
     if blank is None:
-        return _slow_object_reader(cls, fields)
+        return _slow_object_reader(cls)
     template: dict[str, Any] = blank
+    by_key: dict[str, tuple[str, Reader]] = {}
 
     def read_object(value: Any, depth: int) -> Any:
         if not isinstance(value, dict):
             raise UnreadableValue
+        fields = by_key or _fields_by_key(cls, by_key)
         depth += 1
         attributes = template.copy()
-        for attribute, key, read_field in fields:  # _read_child, inlined: the hot loop
-            if key not in value:
+        # Over the keys sent rather than the model's fields: envelopes name few of them.
+        for key, item in value.items():
+            field = fields.get(key)
+            if field is None:
                 continue
-            item = value[key]
             if item is None:
-                attributes[attribute] = None
-            elif depth <= MAX_MODEL_DEPTH:
+                attributes[field[0]] = None
+            elif depth <= MAX_MODEL_DEPTH:  # _read_child, inlined: the hot loop
                 try:
-                    attributes[attribute] = read_field(item, depth)
+                    attributes[field[0]] = field[1](item, depth)
                 except UnreadableValue:
                     continue
         model: Any = object.__new__(cls)
@@ -484,6 +476,15 @@ def _object_reader(class_path: str) -> Reader:
         return model
 
     return read_object
+
+
+def _fields_by_key(
+    cls: type, into: dict[str, tuple[str, Reader]]
+) -> dict[str, tuple[str, Reader]]:
+    """``into``, filled with ``JSON key: (attribute, reader)`` for each field of ``cls``."""
+    fields = _plan(cls).fields
+    into.update((key, (attribute, _reader(type_name))) for attribute, key, type_name in fields)
+    return into
 
 
 def _blank_attributes(cls: type) -> dict[str, Any] | None:
@@ -497,17 +498,18 @@ def _blank_attributes(cls: type) -> dict[str, Any] | None:
     return None
 
 
-def _slow_object_reader(cls: type, fields: tuple[tuple[str, str, Reader], ...]) -> Reader:
+def _slow_object_reader(cls: type) -> Reader:
     """A reader for a model class that cannot be made from a copy: ``cls()``, then each field."""
 
     def read_object(value: Any, depth: int) -> Any:
         if not isinstance(value, dict):
             raise UnreadableValue
         model = cls()
-        for attribute, key, read_field in fields:
+        for attribute, key, type_name in _plan(cls).fields:
             if key in value:
+                read = _reader(type_name)
                 try:
-                    setattr(model, attribute, _read_child(read_field, value[key], depth + 1))
+                    setattr(model, attribute, _read_child(read, value[key], depth + 1))
                 except UnreadableValue:
                     continue
         return model
