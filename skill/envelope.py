@@ -591,9 +591,20 @@ def read_envelope_model(event: Any) -> RequestEnvelope:
 
 
 @cache
-def _serialized_fields(cls: type) -> tuple[tuple[str, str], ...]:
-    """``(attribute, JSON key)`` of each field a model class writes, in its order."""
-    return tuple((attribute, key) for attribute, key, _type in _plan(cls).fields)
+def _serialized_fields(cls: type) -> tuple[tuple[str, str], ...] | None:
+    """``(attribute, JSON key)`` of each field a model class writes, in its order; None for a
+    class that is not a model with fields (an enum, a date, a number type)."""
+    if getattr(cls, "deserialized_types", None) is None:
+        return None
+    fields = _plan(cls).fields
+    if issubclass(cls, _NOT_MODELS):
+        return None
+    return tuple((attribute, key) for attribute, key, _type in fields)
+
+
+_NOT_MODELS = (tuple, datetime, date, Enum, decimal.Decimal, list, dict)
+#: Types written as they are. Exact types: a subclass (an ``IntEnum``, say) takes the long way.
+_WRITTEN_AS_IS = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 class TolerantSerializer(DefaultSerializer):  # type: ignore[misc]
@@ -612,26 +623,37 @@ class TolerantSerializer(DefaultSerializer):  # type: ignore[misc]
         return read_envelope_model(event)
 
     def serialize(self, obj: Any) -> Any:
-        """As ``DefaultSerializer.serialize``: JSON-ready data for a model object or value."""
-        if obj is None:
-            return None
+        """As ``DefaultSerializer.serialize``: JSON-ready data for a model object or value.
+
+        Dispatches on the exact type first (plain values, dicts, lists, model objects), so a
+        response's strings and flags cost one set lookup each; anything else is written by
+        ``DefaultSerializer`` itself.
+        """
+        kind: type = type(obj)
+        if kind in _WRITTEN_AS_IS:
+            return obj
+        if kind is dict:
+            return {key: self.serialize(item) for key, item in obj.items()}
+        if kind is list:
+            return [self.serialize(item) for item in obj]
+        fields = _serialized_fields(kind)
+        if fields is None:
+            return self._serialize_other(obj)
+        result = {}
+        for attribute, key in fields:
+            item = getattr(obj, attribute)
+            if item is not None:
+                result[key] = item if type(item) in _WRITTEN_AS_IS else self.serialize(item)
+        return result
+
+    def _serialize_other(self, obj: Any) -> Any:
         if isinstance(obj, self.PRIMITIVE_TYPES):
             return obj
         if isinstance(obj, list):
             return [self.serialize(item) for item in obj]
         if isinstance(obj, dict):
             return {key: self.serialize(item) for key, item in obj.items()}
-        if isinstance(obj, tuple | datetime | date | Enum | decimal.Decimal):
-            return super().serialize(obj)
-        cls: type = type(obj)
-        if getattr(cls, "deserialized_types", None) is None:
-            return super().serialize(obj)
-        result = {}
-        for attribute, key in _serialized_fields(cls):
-            item = getattr(obj, attribute)
-            if item is not None:
-                result[key] = self.serialize(item)
-        return result
+        return super().serialize(obj)
 
 
 def read_envelope(event: Any) -> RequestEnvelope | None:

@@ -235,3 +235,33 @@ def test_a_number_no_integer_can_hold_makes_the_envelope_unreadable_as_before() 
         DefaultSerializer().deserialize(json.dumps(conform_envelope(event)), RequestEnvelope)
     with pytest.raises(SerializationException):
         TolerantSerializer().deserialize(event, RequestEnvelope)
+
+
+def _responses() -> list[Any]:
+    from ask_sdk_model import Response
+    from ask_sdk_model.dialog import ElicitSlotDirective
+    from ask_sdk_model.ui import PlayBehavior, SsmlOutputSpeech
+
+    from skill.builder import build_answerer
+    from skill.persistence.memory_store import InMemoryPersistenceAdapter
+
+    answerer = build_answerer(InMemoryPersistenceAdapter())
+    responses: list[Any] = [
+        answerer.skill.invoke(request_envelope=read_envelope_model(event), context=None)
+        for event in (E.launch(), _stretch(), E.session_ended())
+    ]
+    responses.append(
+        Response(
+            output_speech=SsmlOutputSpeech(
+                ssml="<speak>Hi</speak>", play_behavior=PlayBehavior.ENQUEUE
+            ),
+            directives=[ElicitSlotDirective(slot_to_elicit="Muscle")],
+            should_end_session=False,
+        )
+    )
+    return responses
+
+
+@pytest.mark.parametrize("response", _responses())
+def test_responses_are_written_as_the_sdk_writes_them(response: Any) -> None:
+    assert TolerantSerializer().serialize(response) == DefaultSerializer().serialize(response)
