@@ -464,11 +464,17 @@ def _object_reader(class_path: str) -> Reader:
             field = fields.get(key)
             if field is None:
                 continue
+            attribute, read = field
+            # _read_child, inlined (the hot loop), and text fields kept without a call.
             if item is None:
-                attributes[field[0]] = None
-            elif depth <= MAX_MODEL_DEPTH:  # _read_child, inlined: the hot loop
+                attributes[attribute] = None
+            elif depth > MAX_MODEL_DEPTH:
+                continue
+            elif read is _read_str and type(item) is str:
+                attributes[attribute] = item
+            else:
                 try:
-                    attributes[field[0]] = field[1](item, depth)
+                    attributes[attribute] = read(item, depth)
                 except UnreadableValue:
                     continue
         model: Any = object.__new__(cls)
