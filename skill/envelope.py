@@ -27,6 +27,7 @@ import decimal
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -128,16 +129,43 @@ def _plan(cls: type) -> _ModelPlan:
     return _ModelPlan(None, types is not None, hasattr(cls, "get_real_child_model"), fields)
 
 
+#: The form Alexa writes request times in ("2026-11-29T17:31:39Z"), which
+#: ``datetime.fromisoformat`` reads several times faster than ``dateutil``.
+_ALEXA_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z")
+
+
 def _parse_time(value: Any) -> Any:
-    """An ISO 8601 text read as the SDK reads it (``dateutil``), else :class:`UnreadableValue`."""
+    """An ISO 8601 text read as the SDK reads it (``dateutil``), else :class:`UnreadableValue`.
+
+    Alexa's own form is read with ``datetime.fromisoformat`` and given the time zone
+    ``dateutil`` gives "Z" (:func:`_utc_as_dateutil_gives`): the same value, repr included.
+    Any other form, or a date that does not exist, goes to ``dateutil`` itself.
+    """
     if not isinstance(value, str):
         raise UnreadableValue
+    if _ALEXA_TIME.fullmatch(value):
+        try:
+            naive = datetime.fromisoformat(value[:-1])
+        except ValueError:
+            pass
+        else:
+            return naive.replace(tzinfo=_utc_as_dateutil_gives(time.tzname))
     from dateutil.parser import parse
 
     try:
         return parse(value)
     except Exception as error:  # dateutil raises ValueError, OverflowError and others
         raise UnreadableValue from error
+
+
+@cache
+def _utc_as_dateutil_gives(local_names: tuple[str, str]) -> Any:
+    """The ``tzinfo`` ``dateutil`` gives a time ending in "Z" where the local zone's names are
+    ``local_names`` (``time.tzname``): ``tzlocal()`` where the local zone is UTC, else
+    ``tzutc()``. Both are immutable, so one serves every request."""
+    from dateutil.parser import parse
+
+    return parse("2000-01-01T00:00:00Z").tzinfo
 
 
 def _primitive(value: Any, type_name: str) -> Any:
@@ -212,7 +240,88 @@ def conform(value: Any, type_name: str, depth: int = 0) -> Any:
     ``"list[ask_sdk_model.slot.Slot]"``, ``"dict(str, object)"``, a model class path).
     Raises :class:`UnreadableValue` when nothing of ``value`` can be read as that type.
     """
-    return _read(value, type_name, depth, build=False)
+    if value is None:
+        return None
+    if depth > MAX_MODEL_DEPTH:
+        raise UnreadableValue
+    kind, inner = _shape(type_name)
+    if kind == "list":
+        if not isinstance(value, list):
+            raise UnreadableValue
+        return _conform_each(value, inner, depth)
+    if kind == "dict":
+        if not isinstance(value, dict):
+            raise UnreadableValue
+        result = {}
+        for key, item in value.items():
+            try:
+                result[key] = conform(item, inner, depth + 1)
+            except UnreadableValue:
+                log.info("left out an unreadable %s under %r", inner, key)
+        return result
+    if kind == "primitive":
+        if inner == "str" and isinstance(value, str):
+            return value
+        return _primitive(value, inner)
+    return _conform_model(value, _model_class(inner), depth)
+
+
+def _conform_each(values: list[Any], item_type: str, depth: int) -> list[Any]:
+    result = []
+    for item in values:
+        try:
+            result.append(conform(item, item_type, depth + 1))
+        except UnreadableValue:
+            log.info("left out an unreadable %s in a list", item_type)
+    return result
+
+
+def _conform_model(value: Any, cls: type, depth: int) -> Any:
+    plan = _plan(cls)
+    if plan.enum_values is not None:
+        if not isinstance(value, list | dict) and value in plan.enum_values:
+            return value
+        log.info("unknown %s value read as absent", cls.__name__)
+        raise UnreadableValue
+    if not plan.readable:
+        return value
+    if not isinstance(value, dict):
+        raise UnreadableValue
+    if plan.discriminated:
+        cls = _model_class(_subtype(cls, value))
+        plan = _plan(cls)
+    result: dict[str, Any] = {}
+    for _attribute, key, type_name in plan.fields:
+        if key not in value:
+            continue
+        try:
+            result[key] = conform(value[key], type_name, depth + 1)
+        except UnreadableValue:
+            continue
+    return result
+
+
+def _subtype(cls: Any, value: dict[str, Any]) -> str:
+    """The class path of the subtype of ``cls`` that ``value`` names by its ``type``."""
+    try:
+        child: str | None = cls.get_real_child_model(value)
+    except (KeyError, TypeError):  # no discriminator, or one that cannot be a key
+        child = None
+    if child is None:
+        log.info("unknown %s type %r read as absent", cls.__name__, value.get("type"))
+        raise UnreadableValue
+    return child
+
+
+# --- Reading straight into model objects ---------------------------------------------------
+#
+# What :func:`conform` finds out for every value (which kind of type, which class, which
+# fields) depends only on the type, so :func:`read_model` looks it up once per type and keeps
+# it in a reader: a function ``(value, depth) -> object`` that raises :class:`UnreadableValue`.
+# A value is handed to a reader only when it is not None and not deeper than the limit.
+
+Reader = Callable[[Any, int], Any]
+_IMMUTABLE = (str, int, float, type(None), Enum)
 
 
 def read_model(value: Any, type_name: str, depth: int = 0) -> Any:
@@ -222,85 +331,196 @@ def read_model(value: Any, type_name: str, depth: int = 0) -> Any:
     type_name)``, in one pass and without the JSON round trip. Raises
     :class:`UnreadableValue` as :func:`conform` does.
     """
-    return _read(value, type_name, depth, build=True)
+    return _read_child(_reader(type_name), value, depth)
 
 
-def _read(value: Any, type_name: str, depth: int, build: bool) -> Any:
+def _read_child(read: Reader, value: Any, depth: int) -> Any:
+    """``read(value, depth)``, with what every value shares: None stays None, and nothing
+    deeper than :data:`MAX_MODEL_DEPTH` is read."""
     if value is None:
         return None
     if depth > MAX_MODEL_DEPTH:
         raise UnreadableValue
+    return read(value, depth)
+
+
+@cache
+def _reader(type_name: str) -> Reader:
+    """The reader of an SDK type string (see :func:`conform`), made once per type."""
     kind, inner = _shape(type_name)
     if kind == "list":
-        if not isinstance(value, list):
-            raise UnreadableValue
-        return _read_each(value, inner, depth, build)
+        return _list_reader(_reader(inner), inner)
     if kind == "dict":
-        if not isinstance(value, dict):
+        return _dict_reader(_reader(inner), inner)
+    if kind == "primitive":
+        return _read_str if inner == "str" else _primitive_reader(inner)
+    return _model_reader(inner)
+
+
+def _list_reader(read_item: Reader, item_type: str) -> Reader:
+    def read_list(values: Any, depth: int) -> list[Any]:
+        if not isinstance(values, list):
+            raise UnreadableValue
+        result = []
+        for item in values:
+            try:
+                result.append(_read_child(read_item, item, depth + 1))
+            except UnreadableValue:
+                log.info("left out an unreadable %s in a list", item_type)
+        return result
+
+    return read_list
+
+
+def _dict_reader(read_item: Reader, item_type: str) -> Reader:
+    def read_dict(values: Any, depth: int) -> dict[Any, Any]:
+        if not isinstance(values, dict):
             raise UnreadableValue
         result = {}
-        for key, item in value.items():
+        for key, item in values.items():
             try:
-                result[key] = _read(item, inner, depth + 1, build)
+                result[key] = _read_child(read_item, item, depth + 1)
             except UnreadableValue:
-                log.info("left out an unreadable %s under %r", inner, key)
+                log.info("left out an unreadable %s under %r", item_type, key)
         return result
-    if kind == "primitive":
-        if inner == "str" and isinstance(value, str):
-            return value
-        return _primitive_object(value, inner) if build else _primitive(value, inner)
-    return _read_model(value, _model_class(inner), depth, build)
+
+    return read_dict
 
 
-def _read_each(values: list[Any], item_type: str, depth: int, build: bool) -> list[Any]:
-    result = []
-    for item in values:
-        try:
-            result.append(_read(item, item_type, depth + 1, build))
-        except UnreadableValue:
-            log.info("left out an unreadable %s in a list", item_type)
-    return result
+def _read_str(value: Any, _depth: int) -> Any:
+    return value if isinstance(value, str) else _primitive_object(value, "str")
 
 
-def _read_model(value: Any, cls: type, depth: int, build: bool) -> Any:
+def _primitive_reader(type_name: str) -> Reader:
+    def read_primitive(value: Any, _depth: int) -> Any:
+        return _primitive_object(value, type_name)
+
+    return read_primitive
+
+
+@cache
+def _model_reader(class_path: str) -> Reader:
+    """The reader of a model class: an enum, an object, or a base class naming subtypes."""
+    cls = _model_class(class_path)
     plan = _plan(cls)
     if plan.enum_values is not None:
-        if not isinstance(value, list | dict) and value in plan.enum_values:
-            return cls(value) if build else value
+        return _enum_reader(cls, plan.enum_values)
+    if not plan.readable:
+        return _read_as_is
+    if plan.discriminated:
+        return _subtype_reader(cls)
+    return _object_reader(class_path)
+
+
+def _read_as_is(value: Any, _depth: int) -> Any:
+    return value
+
+
+def _enum_reader(cls: type, values: frozenset[Any]) -> Reader:
+    def read_enum(value: Any, _depth: int) -> Any:
+        if not isinstance(value, list | dict) and value in values:
+            return cls(value)
         log.info("unknown %s value read as absent", cls.__name__)
         raise UnreadableValue
-    if not plan.readable:
-        return value
-    if not isinstance(value, dict):
-        raise UnreadableValue
-    if plan.discriminated:
-        try:
-            child = cls.get_real_child_model(value)  # type: ignore[attr-defined]
-        except (KeyError, TypeError):  # no discriminator, or one that cannot be a key
-            child = None
-        if child is None:
-            log.info("unknown %s type %r read as absent", cls.__name__, value.get("type"))
+
+    return read_enum
+
+
+def _subtype_reader(cls: type) -> Reader:
+    def read_subtype(value: Any, depth: int) -> Any:
+        if not isinstance(value, dict):
             raise UnreadableValue
-        cls = _model_class(child)
-        plan = _plan(cls)
-    if build:
-        model = cls()
-        for attribute, key, type_name in plan.fields:
-            if key in value:
+        return _object_reader(_subtype(cls, value))(value, depth)
+
+    return read_subtype
+
+
+@cache
+def _object_reader(class_path: str) -> Reader:
+    """The reader of a model class with fields: each field read by its own reader.
+
+    The generated SDK models' ``__init__`` only assigns attributes (``None``, or the class's
+    ``type`` text), so an object is made as a copy of what ``cls()`` sets, updated with the
+    fields read: several times faster than calling ``cls()`` and setting each field. The
+    fields are looked up at the first read, not here: a class's fields can name the class
+    itself (a list slot value holds slot values), so making every reader they need at once
+    would never end.
+    """
+    cls = _model_class(class_path)
+    blank = _blank_attributes(cls)
+    if blank is None:
+        return _slow_object_reader(cls)
+    template: dict[str, Any] = blank
+    by_key: dict[str, tuple[str, Reader]] = {}
+
+    def read_object(value: Any, depth: int) -> Any:
+        if not isinstance(value, dict):
+            raise UnreadableValue
+        fields = by_key or _fields_by_key(cls, by_key)
+        depth += 1
+        attributes = template.copy()
+        # Over the keys sent rather than the model's fields: envelopes name few of them.
+        for key, item in value.items():
+            field = fields.get(key)
+            if field is None:
+                continue
+            attribute, read = field
+            # _read_child, inlined (the hot loop), and text fields kept without a call.
+            if item is None:
+                attributes[attribute] = None
+            elif depth > MAX_MODEL_DEPTH:
+                continue
+            elif read is _read_str and type(item) is str:
+                attributes[attribute] = item
+            else:
                 try:
-                    setattr(model, attribute, _read(value[key], type_name, depth + 1, build))
+                    attributes[attribute] = read(item, depth)
+                except UnreadableValue:
+                    continue
+        model: Any = object.__new__(cls)
+        model.__dict__ = attributes
+        return model
+
+    return read_object
+
+
+def _fields_by_key(
+    cls: type, into: dict[str, tuple[str, Reader]]
+) -> dict[str, tuple[str, Reader]]:
+    """``into``, filled with ``JSON key: (attribute, reader)`` for each field of ``cls``."""
+    fields = _plan(cls).fields
+    into.update((key, (attribute, _reader(type_name))) for attribute, key, type_name in fields)
+    return into
+
+
+def _blank_attributes(cls: type) -> dict[str, Any] | None:
+    """What ``cls()`` sets, where a copy of it makes an equal object (only immutable values,
+    no ``__new__`` of its own), else None."""
+    if cls.__new__ is not object.__new__:
+        return None
+    attributes = dict(vars(cls()))
+    if all(isinstance(item, _IMMUTABLE) for item in attributes.values()):
+        return attributes
+    return None
+
+
+def _slow_object_reader(cls: type) -> Reader:
+    """A reader for a model class that cannot be made from a copy: ``cls()``, then each field."""
+
+    def read_object(value: Any, depth: int) -> Any:
+        if not isinstance(value, dict):
+            raise UnreadableValue
+        model = cls()
+        for attribute, key, type_name in _plan(cls).fields:
+            if key in value:
+                read = _reader(type_name)
+                try:
+                    setattr(model, attribute, _read_child(read, value[key], depth + 1))
                 except UnreadableValue:
                     continue
         return model
-    result: dict[str, Any] = {}
-    for _attribute, key, type_name in plan.fields:
-        if key not in value:
-            continue
-        try:
-            result[key] = _read(value[key], type_name, depth + 1, build)
-        except UnreadableValue:
-            continue
-    return result
+
+    return read_object
 
 
 def _with_context(event: dict[str, Any]) -> dict[str, Any]:
@@ -377,9 +597,20 @@ def read_envelope_model(event: Any) -> RequestEnvelope:
 
 
 @cache
-def _serialized_fields(cls: type) -> tuple[tuple[str, str], ...]:
-    """``(attribute, JSON key)`` of each field a model class writes, in its order."""
-    return tuple((attribute, key) for attribute, key, _type in _plan(cls).fields)
+def _serialized_fields(cls: type) -> tuple[tuple[str, str], ...] | None:
+    """``(attribute, JSON key)`` of each field a model class writes, in its order; None for a
+    class that is not a model with fields (an enum, a date, a number type)."""
+    if getattr(cls, "deserialized_types", None) is None:
+        return None
+    fields = _plan(cls).fields
+    if issubclass(cls, _NOT_MODELS):
+        return None
+    return tuple((attribute, key) for attribute, key, _type in fields)
+
+
+_NOT_MODELS = (tuple, datetime, date, Enum, decimal.Decimal, list, dict)
+#: Types written as they are. Exact types: a subclass (an ``IntEnum``, say) takes the long way.
+_WRITTEN_AS_IS = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 class TolerantSerializer(DefaultSerializer):  # type: ignore[misc]
@@ -398,26 +629,37 @@ class TolerantSerializer(DefaultSerializer):  # type: ignore[misc]
         return read_envelope_model(event)
 
     def serialize(self, obj: Any) -> Any:
-        """As ``DefaultSerializer.serialize``: JSON-ready data for a model object or value."""
-        if obj is None:
-            return None
+        """As ``DefaultSerializer.serialize``: JSON-ready data for a model object or value.
+
+        Dispatches on the exact type first (plain values, dicts, lists, model objects), so a
+        response's strings and flags cost one set lookup each; anything else is written by
+        ``DefaultSerializer`` itself.
+        """
+        kind: type = type(obj)
+        if kind in _WRITTEN_AS_IS:
+            return obj
+        if kind is dict:
+            return {key: self.serialize(item) for key, item in obj.items()}
+        if kind is list:
+            return [self.serialize(item) for item in obj]
+        fields = _serialized_fields(kind)
+        if fields is None:
+            return self._serialize_other(obj)
+        result = {}
+        for attribute, key in fields:
+            item = getattr(obj, attribute)
+            if item is not None:
+                result[key] = item if type(item) in _WRITTEN_AS_IS else self.serialize(item)
+        return result
+
+    def _serialize_other(self, obj: Any) -> Any:
         if isinstance(obj, self.PRIMITIVE_TYPES):
             return obj
         if isinstance(obj, list):
             return [self.serialize(item) for item in obj]
         if isinstance(obj, dict):
             return {key: self.serialize(item) for key, item in obj.items()}
-        if isinstance(obj, tuple | datetime | date | Enum | decimal.Decimal):
-            return super().serialize(obj)
-        cls: type = type(obj)
-        if getattr(cls, "deserialized_types", None) is None:
-            return super().serialize(obj)
-        result = {}
-        for attribute, key in _serialized_fields(cls):
-            item = getattr(obj, attribute)
-            if item is not None:
-                result[key] = self.serialize(item)
-        return result
+        return super().serialize(obj)
 
 
 def read_envelope(event: Any) -> RequestEnvelope | None:

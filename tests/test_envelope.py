@@ -200,6 +200,34 @@ def test_reading_straight_into_the_model_gives_what_the_sdk_reads(event: Any) ->
         assert read_envelope_model(event) == expected
 
 
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "2026-11-29T17:31:39Z",
+        "2026-11-29T17:31:39.5Z",
+        "2026-11-29T17:31:39.123Z",
+        "2026-11-29T17:31:39.123456789Z",
+        "2026-11-29T17:31:39+01:00",
+        "2026-11-29T17:31:39",
+        "2026-11-29 17:31:39Z",
+        "20261129T173139Z",
+        "2026-02-30T17:31:39Z",
+        "2026-11-29T24:00:00Z",
+        "0000-11-29T17:31:39Z",
+    ],
+)
+def test_request_times_are_read_as_the_sdk_reads_them(timestamp: str) -> None:
+    """Alexa's own form and every other one: the same instant and time zone as ``dateutil``
+    gives (which the request verification relies on), or absent where there is no such time."""
+    event = E.launch()
+    event["request"]["timestamp"] = timestamp
+    sdk = DefaultSerializer()
+    expected = sdk.deserialize(json.dumps(conform_envelope(event)), RequestEnvelope)
+    read = read_envelope_model(event).request.timestamp
+    assert read == expected.request.timestamp
+    assert repr(read) == repr(expected.request.timestamp)
+
+
 def test_a_number_no_integer_can_hold_makes_the_envelope_unreadable_as_before() -> None:
     event = E.launch()
     event["context"]["AudioPlayer"] = {"offsetInMilliseconds": float("inf")}
@@ -207,3 +235,33 @@ def test_a_number_no_integer_can_hold_makes_the_envelope_unreadable_as_before() 
         DefaultSerializer().deserialize(json.dumps(conform_envelope(event)), RequestEnvelope)
     with pytest.raises(SerializationException):
         TolerantSerializer().deserialize(event, RequestEnvelope)
+
+
+def _responses() -> list[Any]:
+    from ask_sdk_model import Response
+    from ask_sdk_model.dialog import ElicitSlotDirective
+    from ask_sdk_model.ui import PlayBehavior, SsmlOutputSpeech
+
+    from skill.builder import build_answerer
+    from skill.persistence.memory_store import InMemoryPersistenceAdapter
+
+    answerer = build_answerer(InMemoryPersistenceAdapter())
+    responses: list[Any] = [
+        answerer.skill.invoke(request_envelope=read_envelope_model(event), context=None)
+        for event in (E.launch(), _stretch(), E.session_ended())
+    ]
+    responses.append(
+        Response(
+            output_speech=SsmlOutputSpeech(
+                ssml="<speak>Hi</speak>", play_behavior=PlayBehavior.ENQUEUE
+            ),
+            directives=[ElicitSlotDirective(slot_to_elicit="Muscle")],
+            should_end_session=False,
+        )
+    )
+    return responses
+
+
+@pytest.mark.parametrize("response", _responses())
+def test_responses_are_written_as_the_sdk_writes_them(response: Any) -> None:
+    assert TolerantSerializer().serialize(response) == DefaultSerializer().serialize(response)

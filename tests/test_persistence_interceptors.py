@@ -25,7 +25,7 @@ from skill.persistence import (
     store_available,
     user_state,
 )
-from skill.persistence.interceptors import FORGOTTEN_KEY, SNAPSHOT_KEY, STORE_OK_KEY
+from skill.persistence.interceptors import FORGOTTEN_KEY, SNAPSHOT_TEXT_KEY, STORE_OK_KEY
 from skill.tools import envelopes as E
 
 APP_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -397,7 +397,7 @@ def test_request_attributes_after_load_and_forget(spy: SpyAdapter) -> None:
     builder.lambda_handler()(event("AnyIntent"), None)
 
     assert seen["before"][STORE_OK_KEY] is True
-    assert seen["before"][SNAPSHOT_KEY] == {"count": 4}
+    assert seen["before"][SNAPSHOT_TEXT_KEY] == '{"count": 4}'
     assert seen["forgot"] is True
     assert seen["after"][FORGOTTEN_KEY] is True
     assert seen["state"] == {}

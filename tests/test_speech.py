@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -27,6 +28,7 @@ from skill.speech import (
     planned_seconds,
     readable,
     render,
+    word_count,
 )
 
 CUES = ["20 seconds left.", "Breathe.", "Relax.", "10 seconds left."]
@@ -127,6 +129,25 @@ def test_too_long_to_say() -> None:
     parts.append("and release.")
     with pytest.raises(SpeechLimitError, match="90 s"):
         render(parts)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Don't stop: hold it, 10 more seconds.", 7),
+        ("ten-second hold", 3),
+        ("Détendez-vous — ça va ?", 4),
+        ("  \t\n", 0),
+    ],
+)
+def test_words_are_runs_of_letters_digits_and_apostrophes(text: str, count: int) -> None:
+    assert word_count(text) == count
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_word_count_is_the_same_for_any_text(text: str) -> None:
+    """ASCII text is counted by a faster path; it must count exactly what the pattern does."""
+    assert word_count(text) == len(re.findall(r"[\w']+", text))
 
 
 def test_just_under_ninety_seconds_is_allowed() -> None:

@@ -15,9 +15,8 @@ Request attributes used (all under the keys below, plain data only):
 
 - ``STORE_OK_KEY`` (``"store_ok"``): True if the user's state was loaded from the store;
   False if it could not be (store unavailable, or no store configured).
-- ``SNAPSHOT_KEY``: a deep copy of the state as loaded (or last saved), and
-  ``SNAPSHOT_TEXT_KEY`` its canonical JSON text (``None`` if it is not JSON), to tell whether
-  it changed.
+- ``SNAPSHOT_TEXT_KEY``: the canonical JSON text of the state as loaded (or last saved),
+  ``None`` if it is not JSON, to tell whether it changed.
 - ``FORGOTTEN_KEY``: True once :func:`forget_user` ran in this request; nothing is saved after.
 - ``SAVE_FAILED_KEY``: True once a save failed in this request; no second attempt is made.
 - ``FALLBACK_STATE_KEY``: the empty working dict handed out when the store could not be read.
@@ -32,7 +31,6 @@ half-finished change is not stored either.
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import logging
 from typing import TYPE_CHECKING, Any, cast
@@ -52,7 +50,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STORE_OK_KEY = "store_ok"
-SNAPSHOT_KEY = "user_state_snapshot"
 SNAPSHOT_TEXT_KEY = "user_state_snapshot_text"
 FORGOTTEN_KEY = "user_state_forgotten"
 FALLBACK_STATE_KEY = "user_state_fallback"
@@ -86,18 +83,8 @@ def load_user_state(handler_input: HandlerInput) -> dict[str, Any]:
         )
         return _run_without_store(handler_input)
     request_attributes[STORE_OK_KEY] = True
-    _keep_snapshot(request_attributes, state, _canonical(state))
+    request_attributes[SNAPSHOT_TEXT_KEY] = _canonical(state)
     return state
-
-
-def _keep_snapshot(request_attributes: dict[str, Any], state: Any, text: str | None) -> None:
-    """Keep a copy of ``state`` and its canonical text (``text``, from :func:`_canonical`).
-
-    The copy is read back from the text where there is one (cheaper than ``deepcopy``, and
-    equal: the text is exact JSON of the state).
-    """
-    request_attributes[SNAPSHOT_KEY] = copy.deepcopy(state) if text is None else json.loads(text)
-    request_attributes[SNAPSHOT_TEXT_KEY] = text
 
 
 def _run_without_store(handler_input: HandlerInput) -> dict[str, Any]:
@@ -163,7 +150,7 @@ def forget_user(handler_input: HandlerInput) -> bool:
     # delete_persistent_attributes() leaves the SDK to re-read the store on the next access;
     # hand it the emptied dict instead so the rest of the request sees {} without a round trip.
     manager.persistent_attributes = previous
-    _keep_snapshot(request_attributes, {}, _canonical({}))
+    request_attributes[SNAPSHOT_TEXT_KEY] = _canonical({})
     return True
 
 
@@ -226,7 +213,7 @@ def save_user_state(handler_input: HandlerInput) -> bool:
             exc.__cause__,
         )
         return False
-    _keep_snapshot(request_attributes, current, current_text)
+    request_attributes[SNAPSHOT_TEXT_KEY] = current_text
     return True
 
 
