@@ -171,8 +171,8 @@ class Guide:
         A muscle the guide gives no stretch for (the inner or outer thigh) gets its
         ``identify.<id>`` answer, which says so; one named without saying which ("my leg
         muscle") gets the front-or-back question; "the other leg" holds the stretch in
-        progress again on that side (:meth:`other_leg`); the quad asked for lying down or sitting gets ``quad.not_standing``:
-        the guide's only quad stretch is done standing.
+        progress again on that side (:meth:`other_leg`); the quad asked for lying down or
+        sitting gets ``quad.not_standing``: the guide's only quad stretch is done standing.
         """
         if muscle.id == OTHER_LEG:
             return self.other_leg(state)
