@@ -156,18 +156,27 @@ def cold_starts(
     programs: tuple[str, ...] = tuple(PROGRAMS),
     code_dir: Path | None = None,
     python: str = sys.executable,
+    floor_code_dir: Path | None = None,
 ) -> dict[str, ColdRuns]:
     """``runs`` measured rounds (after one unmeasured warm-up round), alternating programs,
     each a fresh ``python``.
 
     With ``code_dir`` (the unpacked Lambda bundle), Cramp Helper runs from the bundle and the
-    floor skill uses the bundle's SDK, both without writing bytecode caches.
+    floor skill uses the bundle's SDK (from ``floor_code_dir`` when given: a copy of the bundle
+    with bytecode for every module, so the floor never pays for compiling what Cramp Helper
+    does not import), both without writing bytecode caches.
     """
+    envs: dict[str, dict[str, str]]
     if code_dir is None:
         env = child_environment(state_dir)
+        envs = {name: env for name in programs}
         cwd = {name: workload.ROOT for name in programs}
     else:
-        env = bundle_environment(state_dir, code_dir)
+        floor_dir = floor_code_dir or code_dir
+        envs = {
+            name: bundle_environment(state_dir, code_dir if name == "project" else floor_dir)
+            for name in programs
+        }
         cwd = {name: code_dir if name == "project" else workload.ROOT for name in programs}
     results = {name: ColdRuns() for name in programs}
     for index in range(runs + 1):
@@ -179,7 +188,7 @@ def cold_starts(
         }
         order = list(programs) if index % 2 == 0 else list(reversed(programs))
         for name in order:
-            figures = run_once(name, events[name], env, cwd[name], python)
+            figures = run_once(name, events[name], envs[name], cwd[name], python)
             if index == 0:
                 continue  # warm-up: bytecode caches and the page cache
             runs_of = results[name]
