@@ -433,12 +433,19 @@ class Guide:
         return replace(closed, keys=(*keys, *closed.keys[1:]))
 
     def other_leg(self, state: TurnState) -> Reply:
-        """"Switch legs" / "the other leg": the same stretch on the other side, held now.
+        """"Switch legs" / "the other leg": the same stretch on the other side, held now. Said
+        at a step without a hold (the walk), the stretch is the last step before it that has
+        one, and the routine goes on from there.
 
         Outside a routine: which muscle, as for a new cramp.
         """
-        if state.place is None:
+        place = state.place
+        if place is None:
             return self.answer("choose_muscle")
+        steps = self.content.routines[place.routine_id].steps
+        held = [index for index in range(place.step + 1) if steps[index].hold is not None]
+        if held and held[-1] != place.step:
+            state.place = place.at(held[-1], state.now)
         return self._hold_again(state, "other_leg", lead_in=True)
 
     def cramp_lasted(self, state: TurnState, minutes: float | None) -> Reply:
