@@ -123,9 +123,12 @@ RED_FLAG_ANSWERS: Mapping[str, str] = MappingProxyType(
         "hard_veins": "clot",
         "clot": "clot",
         "numb": "red_flag.numb",
+        "unclear": "red_flag.unclear",
     }
 )
 EMERGENCY_ANSWER = "emergency"
+#: Words said as a symptom that name no symptom the skill knows: every red flag, cautiously.
+UNCLEAR_ANSWER = "red_flag.unclear"
 CLOT_ANSWER = "clot"
 LONG_CRAMP_ANSWER = "red_flag.long"
 
@@ -677,14 +680,15 @@ class Guide:
         Words the symptom type does not know that are only an ordinary cramp or pain
         (``ordinary``, the muscle it is in: see :func:`skill.slots.read_ordinary_pain`) are a
         cramp to stretch, as if asked to stretch that muscle ("front or back?" when none is
-        named). Other words it does not know are no symptom the skill can name ("my hamstring
-        is really killing me tonight"): answered as words not understood, the place kept. With
-        no symptom heard at all, the emergency answer.
+        named). Other words it does not know, said as a symptom ("there's a lump in my calf"),
+        get the cautious answer that names every red flag (:data:`UNCLEAR_ANSWER`): something
+        said as a symptom is never just "didn't catch that". With no symptom heard at all, the
+        emergency answer.
         """
         if symptom.unknown:
             if ordinary is not None:
                 return self.stretch(state, ordinary, SlotReading())
-            return self.fallback(state)
+            return self.red_flag(state, UNCLEAR_ANSWER)
         key = RED_FLAG_ANSWERS.get(symptom.id or "", EMERGENCY_ANSWER)
         return self.red_flag(state, key)
 

@@ -80,6 +80,7 @@ ORDINARY_PAIN_WORDS = frozenset({
     "cramp", "cramps", "cramping", "cramped", "crampy", "pain", "pains", "painful", "ache",
     "aches", "aching", "achy", "hurt", "hurts", "hurting", "sore", "soreness", "tight",
     "tightness", "spasm", "spasms", "spasming", "knot", "knotted", "charley", "stiff",
+    "killing", "agony", "seized", "seizing",
 })
 #: Words of an injury: the skill has no advice for one, so such words are never read as an
 #: ordinary cramp to stretch.
@@ -87,6 +88,11 @@ INJURY_WORDS = frozenset({
     "fall", "fell", "fallen", "injury", "injured", "accident", "broke", "broken", "twisted",
     "sprain", "sprained", "tore", "torn", "crash", "hit", "bang", "banged",
 })
+#: The slot type of red flags said as symptoms ("swollen", "numb").
+SYMPTOM_TYPE = "SymptomType"
+#: The red-flag questions a word of their own names (see :meth:`SlotVocabulary.alarm`), the
+#: emergency first.
+ALARM_INTENTS = ("EmergencyIntent", "ClotIntent")
 #: The muscles a stretch is for: a place heard beside a symptom with one of these ids is that
 #: muscle.
 STRETCH_MUSCLES = frozenset({"hamstring", "quadriceps", "calf"})
@@ -201,10 +207,14 @@ class SlotVocabulary:
         """What words heard in ``intent``'s slot of ``slot_type`` name, by the reading that
         explains the most of them (ties: the slot's own type, another type, another topic).
 
-        A value of the slot's own type gives its id; another type's value or another
-        question's topic gives a :class:`Redirect`; nothing gives an unknown reading.
+        A red flag anywhere in the words comes first (:meth:`alarm`). Otherwise a value of the
+        slot's own type gives its id; another type's value or another question's topic gives a
+        :class:`Redirect`; nothing gives an unknown reading.
         """
         words = words_of(spoken)
+        alarm = self.alarm(intent, slot_type, words, spoken)
+        if alarm is not None:
+            return alarm
         own = self._longest(self.phrases.get(slot_type, {}), words)
         best: tuple[int, SlotReading | Redirect] = (0, SlotReading(spoken))
         if own is not None:
@@ -223,6 +233,29 @@ class SlotVocabulary:
             unknown = slot_type in PLACE_TYPES
             best = (len(words), SlotReading(spoken) if unknown else Redirect(topic))
         return best[1]
+
+    def alarm(
+        self, intent: str, slot_type: str, words: tuple[str, ...], spoken: str
+    ) -> Redirect | None:
+        """A red flag named anywhere in slot words, whatever else they say ("leg and I can't
+        breathe", "is cramping and my chest hurts"): a value of the symptom type (a redirect
+        to the intent that takes it, with that reading), else a word that only the samples of
+        one red-flag question use ("chest", "breathe", "swollen"). ``None`` in that question's
+        own slots, and when the words name none."""
+        if intent in ALARM_INTENTS:
+            return None
+        if slot_type != SYMPTOM_TYPE:
+            symptom = self._longest(self.phrases.get(SYMPTOM_TYPE, {}), words)
+            owner = self._owner(SYMPTOM_TYPE, intent) if symptom else None
+            if symptom and owner:
+                return Redirect(owner[0], owner[1], SlotReading(spoken, symptom[1]))
+        for flag in ALARM_INTENTS:
+            if any(
+                word not in FUNCTION_WORDS and self.word_intents.get(word) == {flag}
+                for word in words
+            ):
+                return Redirect(flag)
+        return None
 
     def _topic(self, intent: str, words: tuple[str, ...]) -> str | None:
         """The one slot-less question (not ``intent``) whose samples use all of ``words``, one

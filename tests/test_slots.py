@@ -148,3 +148,29 @@ def test_words_that_name_no_one_question_stay_unknown(
     model: SlotVocabulary, intent: str, slot_type: str, words: str
 ) -> None:
     assert model.interpret(intent, slot_type, words) == SlotReading(words)
+
+
+@pytest.mark.parametrize(
+    ("intent", "slot_type", "words", "target", "symptom"),
+    [
+        ("StretchIntent", "MuscleType", "leg and i can't breathe", "EmergencyIntent", None),
+        ("RedFlagIntent", "SymptomType", "is cramping and my chest hurts", "EmergencyIntent", None),
+        ("MedicationIntent", "MedicationType", "statins and my calf is swollen", "RedFlagIntent",
+         "swollen"),
+        ("NutritionIntent", "NutrientType", "bananas my leg went numb", "RedFlagIntent", "numb"),
+    ],
+)
+def test_a_red_flag_anywhere_in_slot_words_comes_first(
+    model: SlotVocabulary, intent: str, slot_type: str, words: str, target: str,
+    symptom: str | None,
+) -> None:
+    reading = model.interpret(intent, slot_type, words)
+    assert isinstance(reading, Redirect) and reading.intent == target, reading
+    assert reading.reading.id == symptom
+
+
+def test_words_without_a_red_flag_are_read_as_before(model: SlotVocabulary) -> None:
+    assert model.interpret("StretchIntent", "MuscleType", "my left hamstring") == SlotReading(
+        "my left hamstring", "hamstring"
+    )
+    assert model.alarm("EmergencyIntent", "AMAZON.NUMBER", ("my", "chest"), "my chest") is None
