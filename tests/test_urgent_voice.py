@@ -29,5 +29,10 @@ def test_every_red_flag_answer_is_urgent_in_every_locale(contents: dict[str, Con
 
 
 def test_ordinary_answers_keep_the_users_voice(content: Content) -> None:
-    for key in ["doctor", "causes", "relief", "anything_else"]:
+    for key in ["doctor.more", "causes", "relief", "anything_else"]:
         assert not content.answer(key).urgent, key
+
+
+def test_the_warning_signs_offered_after_a_red_flag_are_not_whispered(content: Content) -> None:
+    offered = content.answer(EMERGENCY_ANSWER).yes
+    assert offered == "doctor" and content.answer(offered).urgent
