@@ -47,7 +47,7 @@ import sys
 import tempfile
 import tomllib
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -211,15 +211,37 @@ def pip_install_command(target: Path, requirements: Sequence[str]) -> list[str]:
     ]
 
 
+def _run(
+    command: Sequence[str],
+    failure: str,
+    *,
+    timeout: float,
+    input: str | None = None,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` with text in and out and its output captured; the exit status is the
+    caller's to read. :class:`PackagingError` ("``failure``: why") when it cannot be run at all
+    or takes longer than ``timeout`` seconds."""
+    try:
+        return subprocess.run(
+            list(command),
+            input=input,
+            cwd=cwd,
+            env=None if env is None else dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PackagingError(f"{failure}: {exc}") from exc
+
+
 def _install_dependencies(target: Path, requirements: Sequence[str]) -> None:
     command = pip_install_command(target, requirements)
     log.info("installing %s for Lambda", ", ".join(requirements))
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=_PIP_TIMEOUT_SECONDS, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PackagingError(f"pip could not be run: {exc}") from exc
+    done = _run(command, "pip could not be run", timeout=_PIP_TIMEOUT_SECONDS)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
         raise PackagingError(f"pip install failed (exit {done.returncode}):\n{tail}")
@@ -371,15 +393,13 @@ def strip_debug(folder: Path) -> int:
     stripped = 0
     for library in sorted(folder.rglob("*.so")):
         try:
-            done = subprocess.run(
+            done = _run(
                 [strip, "--strip-debug", str(library)],
-                capture_output=True,
-                text=True,
+                f"could not strip {library.name}",
                 timeout=_COMPILE_TIMEOUT_SECONDS,
-                check=False,
             )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("could not strip %s: %s", library.name, exc)
+        except PackagingError as exc:
+            log.warning("%s", exc)
             continue
         if done.returncode == 0:
             stripped += 1
@@ -445,12 +465,7 @@ def _version_manager_folders(python_version: str) -> list[str]:
 def interpreter_version(python: str) -> str:
     """``python``'s ``major.minor`` version; :class:`PackagingError` if it cannot be run."""
     probe = "import sys; print('%d.%d' % sys.version_info[:2])"
-    try:
-        done = subprocess.run(
-            [python, "-I", "-c", probe], capture_output=True, text=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PackagingError(f"cannot run {python}: {exc}") from exc
+    done = _run([python, "-I", "-c", probe], f"cannot run {python}", timeout=60)
     if done.returncode != 0:
         raise PackagingError(f"cannot run {python}: {done.stderr.strip()}")
     return done.stdout.strip()
@@ -495,18 +510,13 @@ def compile_bytecode(
     ]
     environment = {**os.environ, "PYTHONHASHSEED": "0"}
     environment.pop("SOURCE_DATE_EPOCH", None)
-    try:
-        done = subprocess.run(
-            command,
-            input="".join(f"{code_dir / name}\n" for name in files),
-            capture_output=True,
-            text=True,
-            env=environment,
-            timeout=_COMPILE_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PackagingError(f"compileall could not be run: {exc}") from exc
+    done = _run(
+        command,
+        "compileall could not be run",
+        timeout=_COMPILE_TIMEOUT_SECONDS,
+        input="".join(f"{code_dir / name}\n" for name in files),
+        env=environment,
+    )
     if done.returncode != 0:
         log.warning("some files did not compile for Python %s:\n%s", python_version, done.stdout)
     tag = bytecode_tag(python_version)
@@ -541,19 +551,14 @@ def imported_modules(code_dir: Path, python: str) -> list[str]:
         }
         environment["CRAMP_HELPER_DB"] = str(Path(state) / "probe.sqlite3")
         environment["CRAMP_HELPER_LOG_LEVEL"] = "ERROR"
-        try:
-            done = subprocess.run(
-                [python, "-I", "-B", "-c", _IMPORT_PROBE],
-                input=request,
-                cwd=code_dir,
-                capture_output=True,
-                text=True,
-                env=environment,
-                timeout=_COMPILE_TIMEOUT_SECONDS,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise PackagingError(f"the bundle could not be run with {python}: {exc}") from exc
+        done = _run(
+            [python, "-I", "-B", "-c", _IMPORT_PROBE],
+            f"the bundle could not be run with {python}",
+            timeout=_COMPILE_TIMEOUT_SECONDS,
+            input=request,
+            cwd=code_dir,
+            env=environment,
+        )
     if done.returncode != 0:
         raise PackagingError(f"the bundle does not answer with {python}:\n{done.stderr[-2000:]}")
     try:
