@@ -125,10 +125,9 @@ def intent_request(
     at: datetime | None = None,
 ) -> Json:
     """An IntentRequest; ``slots`` maps slot names to :data:`SlotSpec` values."""
-    intent: Json = {"name": name, "confirmationStatus": "NONE"}
-    if slots is not None:
-        intent["slots"] = {slot: _slot(slot, spec) for slot, spec in slots.items()}
-    return request("IntentRequest", locale=locale, at=at, dialogState="STARTED", intent=intent)
+    return request(
+        "IntentRequest", locale=locale, at=at, dialogState="STARTED", intent=_intent(name, slots)
+    )
 
 
 def can_fulfill_request(
@@ -139,10 +138,15 @@ def can_fulfill_request(
     at: datetime | None = None,
 ) -> Json:
     """A CanFulfillIntentRequest: Alexa asking whether the skill could answer this intent."""
+    return request("CanFulfillIntentRequest", locale=locale, at=at, intent=_intent(name, slots))
+
+
+def _intent(name: str, slots: Mapping[str, SlotSpec] | None) -> Json:
+    """The ``intent`` object of an intent or CanFulfill request."""
     intent: Json = {"name": name, "confirmationStatus": "NONE"}
     if slots is not None:
         intent["slots"] = {slot: _slot(slot, spec) for slot, spec in slots.items()}
-    return request("CanFulfillIntentRequest", locale=locale, at=at, intent=intent)
+    return intent
 
 
 def session_ended_request(
