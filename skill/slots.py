@@ -330,20 +330,15 @@ def load_vocabularies(root: Path | None = None) -> Mapping[str, SlotVocabulary]:
 def vocabulary_for(
     vocabularies: Mapping[str, SlotVocabulary], locale: str | None
 ) -> SlotVocabulary | None:
-    """The model of ``locale``, else of its language ("en-GB" -> an "en-*"), else the default."""
-    name = _model_locale(vocabularies, locale)
-    return vocabularies[name] if name is not None else None
-
-
-def _model_locale(vocabularies: Mapping[str, SlotVocabulary], locale: str | None) -> str | None:
-    """Which of ``vocabularies`` speaks for ``locale`` (see :func:`vocabulary_for`)."""
+    """The model of ``locale``, else of its language ("en-GB" -> an "en-*"), else the default.
+    Only the model returned is read (``vocabularies`` may read each on first use)."""
     if locale is not None and locale in vocabularies:
-        return locale
+        return vocabularies[locale]
     language = (locale or "").split("-")[0].lower()
     for name in sorted(vocabularies):
         if language and name.split("-")[0].lower() == language:
-            return name
-    return DEFAULT_LOCALE if DEFAULT_LOCALE in vocabularies else None
+            return vocabularies[name]
+    return vocabularies.get(DEFAULT_LOCALE)
 
 
 def _attributes(handler_input: HandlerInput) -> dict[str, Any]:
