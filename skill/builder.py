@@ -12,6 +12,7 @@ There is one handler per request type: every intent goes through the route table
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -75,15 +76,17 @@ def content_on_demand() -> Mapping[str, Content]:
     root = default_content_root()
     parsed = read_parsed(root)  # in the Lambda bundle: the files already parsed and checked
     checked = parsed.unchanged(root)
-    base: list[list[tuple[str, dict[str, Any]]]] = []
+
+    @functools.cache
+    def base_files() -> list[tuple[str, dict[str, Any]]] | None:
+        """The base locale's YAML files, parsed once for every locale (parsed files are
+        cheaper to read again than to copy: then ``None``, each locale reads its own)."""
+        return None if parsed.files else read_folder(locale_folder(root, DEFAULT_LOCALE))
 
     def load(locale: str) -> Content:
-        # The base locale's YAML files are parsed once for every locale; parsed files are
-        # cheaper to read again than to copy.
-        if not base and not parsed.files:
-            base.append(read_folder(locale_folder(root, DEFAULT_LOCALE)))
-        shared = base[0] if base else None
-        content = load_content(root, locale, base=shared, parsed=parsed.files, check=not checked)
+        content = load_content(
+            root, locale, base=base_files(), parsed=parsed.files, check=not checked
+        )
         if not checked:
             check_routines_fit(content)
         log.debug("content of %s loaded", locale)
