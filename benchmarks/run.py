@@ -241,49 +241,30 @@ def section_zip(report: Report, state_dir: Path) -> package_size.Bundle:
     return bundle
 
 
-def compiled_copy(code_dir: Path, state_dir: Path) -> Path:
-    """A copy of the bundle's code folder with bytecode compiled by this interpreter.
+def bundle_copy(
+    code_dir: Path, state_dir: Path, name: str, compile_with: str | None = None
+) -> Path:
+    """A copy of the bundle's code folder (``state_dir/name``) without its bytecode; with
+    ``compile_with`` (an interpreter), with bytecode for every module compiled by it.
 
-    Used only when this machine has no interpreter of the Lambda runtime's version: the copy is
-    compiled for the interpreter that measures it, so the figure shows what shipping bytecode
-    saves, not this machine's exact Lambda figure.
+    Without a Python of the Lambda runtime's version, the bundle is compiled for the
+    interpreter that measures it, so the figure shows what shipping bytecode saves, not this
+    machine's exact Lambda figure. With one, the floor skill runs from a copy compiled by it,
+    so that none of the SDK modules it imports is compiled at its cold start.
     """
-    import compileall
-    import shutil
-
-    target = state_dir / "bundle-compiled"
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(code_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
-    compileall.compile_dir(target, quiet=1, workers=0)
-    return target
-
-
-def runtime_compiled_copy(code_dir: Path, state_dir: Path, python: str) -> Path:
-    """A copy of the bundle's code folder with bytecode for every module, compiled by
-    ``python`` (the runtime's version): what the floor skill runs from, so that none of the
-    SDK modules it imports is compiled at its cold start."""
     import shutil
     import subprocess
 
-    target = state_dir / "bundle-all-compiled"
+    target = state_dir / name
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(code_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run(
-        [python, "-I", "-m", "compileall", "-q", str(target)], check=False, capture_output=True
-    )
-    return target
-
-
-def source_only_copy(code_dir: Path, state_dir: Path) -> Path:
-    """A copy of the bundle's code folder without its bytecode (as built without it)."""
-    import shutil
-
-    target = state_dir / "bundle-source-only"
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(code_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
+    if compile_with is not None:
+        subprocess.run(
+            [compile_with, "-I", "-m", "compileall", "-q", str(target)],
+            check=False,
+            capture_output=True,
+        )
     return target
 
 
@@ -319,10 +300,12 @@ def section_bundle_cold(report: Report, runs: int, state_dir: Path, code_dir: Pa
             "any bytecode.",
             "",
         )
-        source_only = source_only_copy(code_dir, state_dir)
+        source_only = bundle_copy(code_dir, state_dir, "bundle-source-only")
         variants = [("as built (with bytecode)", code_dir), ("without bytecode", source_only)]
         floors = {
-            "as built (with bytecode)": runtime_compiled_copy(code_dir, state_dir, runtime),
+            "as built (with bytecode)": bundle_copy(
+                code_dir, state_dir, "bundle-all-compiled", compile_with=runtime
+            ),
             "without bytecode": source_only,
         }
         python = runtime
@@ -334,7 +317,8 @@ def section_bundle_cold(report: Report, runs: int, state_dir: Path, code_dir: Pa
             "",
         )
         label = "as built" + (" (has bytecode)" if shipped else " (no bytecode)")
-        variants = [(label, code_dir), ("compiled copy", compiled_copy(code_dir, state_dir))]
+        compiled = bundle_copy(code_dir, state_dir, "bundle-compiled", compile_with=sys.executable)
+        variants = [(label, code_dir), ("compiled copy", compiled)]
         python = sys.executable
     rows: list[list[str]] = []
     for label, folder in variants:
