@@ -13,9 +13,8 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
@@ -93,8 +92,7 @@ def local_time(zone_name: object, now: float) -> datetime | None:
     return datetime.fromtimestamp(now, found) if found is not None else None
 
 
-@dataclass(frozen=True)
-class TimeZoneLookup:
+class TimeZoneLookup(NamedTuple):
     """Asks the Settings API for a device's time zone, within ``deadline_seconds``."""
 
     api_client: ApiClient

@@ -34,10 +34,9 @@ import re
 import string
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import medicines
 from .conversation import ROUTINE_TARGET, Context, read_context
@@ -86,12 +85,11 @@ PARSED_FILE = "parsed-content.json"
 Parsed = Mapping[str, Mapping[str, Any]]
 
 
-@dataclass(frozen=True)
-class ParsedContent:
+class ParsedContent(NamedTuple):
     """The parsed files of a content folder (:data:`PARSED_FILE`), and whether the packaging
     loaded and checked every locale from exactly these files."""
 
-    files: Parsed = field(default_factory=lambda: MappingProxyType({}))
+    files: Parsed = MappingProxyType({})
     checked: bool = False
 
     def unchanged(self, root: Path) -> bool:
@@ -116,8 +114,7 @@ class ContentError(ValueError):
     """A content file is missing, unreadable or wrong. The message names file and key."""
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """One response's worth of words: what to say, and the question that keeps it going."""
 
     key: str
@@ -135,8 +132,7 @@ class Answer:
     urgent: bool = False
 
 
-@dataclass(frozen=True)
-class Medication:
+class Medication(NamedTuple):
     """A medicine or class of medicines: facts only. Phrasing is in ``medicine_answers``."""
 
     id: str
@@ -155,11 +151,10 @@ class Medication:
     #: Spoken as a plural ("statins"), so the answers say "they are".
     plural: bool = False
     #: Other names answered the same way (brands, generics), each with its own facts.
-    also: Mapping[str, Medication] = field(default_factory=lambda: MappingProxyType({}))
+    also: Mapping[str, Medication] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     say: str
     #: ``None`` for no hold, ``"setting"`` for the user's hold length, or fixed seconds.
     hold: int | str | None = None
@@ -170,8 +165,7 @@ class Step:
     lead_in: int | None = None
 
 
-@dataclass(frozen=True)
-class Routine:
+class Routine(NamedTuple):
     id: str
     name: str
     muscle: str
@@ -181,8 +175,7 @@ class Routine:
     lead_in: int = 0
 
 
-@dataclass(frozen=True)
-class Content:
+class Content(NamedTuple):
     """Everything the skill says in one locale. Immutable once loaded."""
 
     locale: str
@@ -191,9 +184,7 @@ class Content:
     medications: Mapping[str, Medication]
     routines: Mapping[str, Routine]
     #: Medicine phrasing: group -> kind of question -> template (see :mod:`skill.medicines`).
-    medicine_answers: Mapping[str, Mapping[str, str]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    medicine_answers: Mapping[str, Mapping[str, str]] = MappingProxyType({})
 
     def answer(self, key: str) -> Answer:
         try:
@@ -474,7 +465,7 @@ class _Checker:
                 raise self.fail(file, f"{key}.also", "keys must be text")
             self._claim(file, "medication", other)
             also[other] = self._medicine(file, f"{key}.also.{other}", raw, parent=entry)
-        self.medications[key] = replace(entry, also=MappingProxyType(also))
+        self.medications[key] = entry._replace(also=MappingProxyType(also))
         self.where[f"medication-file:{key}"] = file
 
     def _medicine(
@@ -635,8 +626,8 @@ def finish_medicines(
     for key, entry in medications.items():
         also = {other: _rendered(file, f"{key}.also.{other}", medicine, phrasing)
                 for other, medicine in entry.also.items()}
-        finished[key] = replace(
-            _rendered(file, key, entry, phrasing), also=MappingProxyType(also)
+        finished[key] = _rendered(file, key, entry, phrasing)._replace(
+            also=MappingProxyType(also)
         )
     return finished
 
@@ -654,7 +645,7 @@ def _rendered(
                 f"{file}: {medicine.group}: no `{kind}` answer (needed by {key})"
             ) from None
     say = medicines.render(medicines.template(phrasing, medicine.group, medicines.CAUSE), medicine)
-    return replace(medicine, say=say)
+    return medicine._replace(say=say)
 
 
 _YES_NO = re.compile(r"^\W*(yes|no|yeah|nope)\b", re.IGNORECASE)
@@ -830,8 +821,7 @@ def _fill_locale_placeholders(checker: _Checker, file_of: Mapping[str, str]) -> 
         return text
 
     for key, answer in checker.answers.items():
-        checker.answers[key] = replace(
-            answer,
+        checker.answers[key] = answer._replace(
             say=put(answer.say),
             ask=put(answer.ask) if answer.ask else answer.ask,
             reprompt=put(answer.reprompt) if answer.reprompt else answer.reprompt,

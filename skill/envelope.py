@@ -29,11 +29,10 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from ask_sdk_core.exceptions import AskSdkException, SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
@@ -101,8 +100,7 @@ def _shape(type_name: str) -> tuple[str, str]:
     return "model", type_name
 
 
-@dataclass(frozen=True)
-class _ModelPlan:
+class _ModelPlan(NamedTuple):
     """What reading a model class needs, looked up once per class.
 
     ``enum_values``: the values of an ``Enum`` class, else None. ``readable``: the class names
@@ -751,21 +749,21 @@ def silent_response(session_attributes: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
 class EnvelopeAnswerer:
     """Turns an event (the parsed JSON of one request) into the response JSON.
 
     ``apology`` is the response (without session attributes) for a request that asks for
     speech but cannot be read at all; without one, such a request gets a silent response.
-    Thread-safe: holds nothing per request.
+    Thread-safe: holds nothing per request. Gives ``skill`` the tolerant serializer.
     """
 
-    skill: CustomSkill
-    apology: Mapping[str, Any] | None = None
+    __slots__ = ("skill", "apology")
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.skill.serializer, TolerantSerializer):
-            self.skill.serializer = TolerantSerializer()
+    def __init__(self, skill: CustomSkill, apology: Mapping[str, Any] | None = None) -> None:
+        if not isinstance(skill.serializer, TolerantSerializer):
+            skill.serializer = TolerantSerializer()
+        self.skill = skill
+        self.apology = apology
 
     def answer(self, event: Any, context: Any = None) -> dict[str, Any]:
         """The response JSON for ``event``; ``context`` is the Lambda context, if any.

@@ -66,7 +66,6 @@ already said this session is replaced by "what else?" (:func:`skill.respond.skip
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from types import MappingProxyType
 
 from . import duration, medicines
@@ -433,7 +432,7 @@ class Guide:
             said.append(self.content.phrase("remaining.hold", seconds=str(seconds)))
             keys.append("remaining.hold")
         closed = self._closed(place, said, key="remaining")
-        return replace(closed, keys=(*keys, *closed.keys[1:]))
+        return closed._replace(keys=(*keys, *closed.keys[1:]))
 
     def other_leg(self, state: TurnState) -> Reply:
         """"Switch legs" / "the other leg": the same stretch on the other side, held now. Said

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # content.py imports this module to render while it loads
     from .content import Content, Medication
@@ -50,8 +49,7 @@ DONT_STOP_WORDS = "without talking to your doctor or pharmacist"
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 
 
-@dataclass(frozen=True)
-class MedicineAnswer:
+class MedicineAnswer(NamedTuple):
     """What to say to one kind of question about one medicine.
 
     ``key`` is ``medication.<id>.<kind>`` (for "repeat" memory and tests). ``stop_warning`` is

@@ -7,16 +7,14 @@ keys; :mod:`skill.respond` turns a reply into the SDK response in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from .content import Content, fill
 from .conversation import Context
 from .speech import Part
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """One response: speech, an optional question (with reprompt), or the end of the session."""
 
     parts: tuple[Part, ...] = ()
@@ -37,23 +35,21 @@ class Reply:
     def before(self, *parts: Part, key: str | None = None) -> Reply:
         """The same reply with ``parts`` said first."""
         keys = (key, *self.keys) if key else self.keys
-        return replace(self, parts=(*parts, *self.parts), keys=keys)
+        return self._replace(parts=(*parts, *self.parts), keys=keys)
 
     def with_offer(self, offer: str) -> Reply:
-        return replace(self, offer=offer)
+        return self._replace(offer=offer)
 
     def then(self, other: Reply) -> Reply:
         """Say this reply's words, then ``other`` entirely (its question, offer and context)."""
-        return replace(
-            other,
+        return other._replace(
             parts=(*self.parts, *other.parts),
             keys=(*self.keys, *other.keys),
             urgent=self.urgent or other.urgent,
         )
 
 
-@dataclass(frozen=True)
-class Replay:
+class Replay(NamedTuple):
     """The last response again, exactly as it was rendered (SSML), for "repeat"."""
 
     ssml: str

@@ -8,7 +8,6 @@ exactly when a question was asked, and what was said is remembered for "repeat".
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from ask_sdk_model import Response
 
@@ -72,7 +71,7 @@ def skip_heard_offer(state: TurnState, reply: Reply) -> Reply:
         target = content.answer(offer)
         if target.context is None and target.yes is not None:
             instead = from_answer(content, INSTEAD_OF_HEARD_OFFER)
-            reply = replace(reply, ask=instead.ask, reprompt=instead.reprompt,
+            reply = reply._replace(ask=instead.ask, reprompt=instead.reprompt,
                             offer=instead.offer, context=instead.context)
     state.note_heard(key for key in reply.keys if key in content.answers)
     return reply

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .content import (
     DEFAULT_HOLD_SECONDS,
@@ -53,8 +52,7 @@ def is_night(local: datetime) -> bool:
     return local.hour >= NIGHT_STARTS_HOUR or local.hour < NIGHT_ENDS_HOUR
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """A user's preferences: the only things kept besides the place in a routine."""
 
     hold_seconds: int = DEFAULT_HOLD_SECONDS
@@ -117,8 +115,7 @@ def clamp_hold(seconds: int) -> int:
     return max(MIN_HOLD_SECONDS, min(MAX_HOLD_SECONDS, seconds))
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """The step a user last heard in a routine, and when."""
 
     routine_id: str

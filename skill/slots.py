@@ -28,10 +28,9 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_slot
@@ -111,8 +110,7 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(words[i : i + width] == phrase for i in range(len(words) - width + 1))
 
 
-@dataclass(frozen=True)
-class SlotReading:
+class SlotReading(NamedTuple):
     """What the user said for a slot (``spoken``) and its canonical id, if it matched one."""
 
     spoken: str | None = None
@@ -133,17 +131,15 @@ class SlotReading:
         return text if len(text) <= MAX_ECHO_CHARS else text[:MAX_ECHO_CHARS].rsplit(" ", 1)[0]
 
 
-@dataclass(frozen=True)
-class Redirect:
+class Redirect(NamedTuple):
     """Slot words that belong to another question: its intent, and its slot's reading there."""
 
     intent: str
     slot: str | None = None
-    reading: SlotReading = field(default_factory=SlotReading)
+    reading: SlotReading = SlotReading()
 
 
-@dataclass(frozen=True)
-class SlotVocabulary:
+class SlotVocabulary(NamedTuple):
     """One locale's slot types and slot-less questions, as its interaction model has them.
 
     ``phrases``: slot type -> words of a value or synonym -> value id. ``intent_slots``: intent
@@ -358,8 +354,7 @@ def attach(
     _attributes(handler_input)[VOCABULARY_ATTRIBUTE] = attached
 
 
-@dataclass(frozen=True)
-class _Pending:
+class _Pending(NamedTuple):
     """A locale's vocabulary not looked up yet (looking it up may read the model)."""
 
     vocabularies: Mapping[str, SlotVocabulary]

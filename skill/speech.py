@@ -19,8 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -47,8 +46,7 @@ class SpeechLimitError(ValueError):
     """Raised when a response would break one of Alexa's SSML limits."""
 
 
-@dataclass(frozen=True)
-class Pause:
+class Pause(NamedTuple):
     """Silence of ``seconds`` (at most 10 s; longer holds are paced by :func:`paced_hold`)."""
 
     seconds: float
@@ -58,8 +56,7 @@ class Pause:
 Part = str | Pause
 
 
-@dataclass(frozen=True)
-class Voice:
+class Voice(NamedTuple):
     """How the words are spoken. ``night`` whispers, softly and a little slower."""
 
     night: bool = False
@@ -140,11 +137,11 @@ def paced_hold(seconds: float, cues: Sequence[str], release: str) -> list[Part]:
     return parts
 
 
-@dataclass
 class Speech:
     """A response's speech under construction: text and pauses, rendered once."""
 
-    parts: list[Part] = field(default_factory=list)
+    def __init__(self, parts: Iterable[Part] = ()) -> None:
+        self.parts: list[Part] = list(parts)
 
     def add(self, *items: Part | None) -> Speech:
         """Append text or pauses; empty strings and ``None`` are skipped."""
@@ -176,7 +173,7 @@ def _merge_adjacent_text(parts: Iterable[Part]) -> list[Part]:
     return merged
 
 
-def render(parts: Sequence[Part], voice: Voice = Voice()) -> str:
+def render(parts: Sequence[Part], voice: Voice = NORMAL_VOICE) -> str:
     """Render parts to one ``<speak>`` document and enforce Alexa's limits."""
     body: list[str] = []
     spoken: list[str] = []
@@ -216,8 +213,7 @@ def render(parts: Sequence[Part], voice: Voice = Voice()) -> str:
 # --- Reading SSML back -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Spoken:
+class Spoken(NamedTuple):
     """A run of text as it would be heard, with the voice it is spoken in."""
 
     text: str
@@ -268,10 +264,10 @@ def parse(ssml: str) -> list[Segment]:
         if text and text.strip():
             words = " ".join(text.split())
             last = segments[-1] if segments else None
-            if isinstance(last, Spoken) and replace(last, text="") == style:
-                segments[-1] = replace(last, text=f"{last.text} {words}")
+            if isinstance(last, Spoken) and last._replace(text="") == style:
+                segments[-1] = last._replace(text=f"{last.text} {words}")
             else:
-                segments.append(replace(style, text=words))
+                segments.append(style._replace(text=words))
 
     def walk(element: ET.Element, style: Spoken) -> None:
         tag = element.tag
@@ -279,12 +275,12 @@ def parse(ssml: str) -> list[Segment]:
             segments.append(Pause(parse_break_time(element.get("time", ""))))
         else:
             if tag == f"{{{_AMAZON_NS}}}effect" and element.get("name") == "whispered":
-                style = replace(style, whispered=True)
+                style = style._replace(whispered=True)
             elif tag == "prosody":
                 volume = element.get("volume", "")
                 quiet = volume in {"soft", "x-soft", "silent"} or volume.startswith("-")
                 rate = _parse_rate(element.get("rate"), style.rate)
-                style = replace(style, rate=rate, soft=style.soft or quiet)
+                style = style._replace(rate=rate, soft=style.soft or quiet)
             add_text(element.text, style)
             for child in element:
                 walk(child, style)

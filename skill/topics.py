@@ -17,12 +17,11 @@ Adding such a question is one row here (plus its content entry and model samples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Topic:
+class Topic(NamedTuple):
     """One question's answers: the general ``key``, and how a slot narrows it."""
 
     #: The general answer's content key, and the prefix of the specific ones.

@@ -8,8 +8,8 @@ guide method works in every locale without knowing about locales.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 from ask_sdk_core.handler_input import HandlerInput
 
@@ -20,8 +20,7 @@ from ..slots import SlotVocabulary
 from ..state import TurnState
 
 
-@dataclass(frozen=True)
-class Deps:
+class Deps(NamedTuple):
     """What handlers need, built once with the skill. Immutable: shared by every request."""
 
     content: Content
@@ -31,11 +30,9 @@ class Deps:
     #: Finds the device's time zone (for the night voice by default); ``None`` never asks.
     time_zones: TimeZoneLookup | None = None
     #: Each locale's slot values and synonyms (:func:`skill.slots.load_vocabularies`).
-    vocabularies: Mapping[str, SlotVocabulary] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    vocabularies: Mapping[str, SlotVocabulary] = MappingProxyType({})
     #: Locale (``"en-GB"``) -> that locale's Deps; a locale not listed is spoken from this one.
-    locales: Mapping[str, Deps] = field(default_factory=lambda: MappingProxyType({}))
+    locales: Mapping[str, Deps] = MappingProxyType({})
 
     def for_request(self, handler_input: HandlerInput) -> Deps:
         """The Deps of the request's locale (``request.locale``), or these for any other."""
