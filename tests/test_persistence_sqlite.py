@@ -103,12 +103,25 @@ def test_unknown_user_gets_empty_dict_and_schema_is_created(
     assert not db_path.with_name(db_path.name + "-shm").exists()
 
 
+def test_the_kept_journal_stays_small(store: SqlitePersistenceAdapter, db_path: Path) -> None:
+    # A big record journals many pages; the kept journal is cut back after the save.
+    envelope = make_envelope("amzn1.ask.account.BIG")
+    store.save_attributes(envelope, {"note": "x" * 400_000})
+    store.save_attributes(envelope, {"note": "y" * 400_000})
+    journal = db_path.with_name(db_path.name + "-journal")
+    assert 0 < journal.stat().st_size <= 64 * 1024
+    assert store.get_attributes(envelope) == {"note": "y" * 400_000}
+
+
 def test_file_and_new_folders_are_private(tmp_path: Path) -> None:
     tmp_path.chmod(0o755)
     db_path = tmp_path / "a" / "b" / "state.sqlite3"
     store = SqlitePersistenceAdapter(db_path)
     store.save_attributes(make_envelope("amzn1.ask.account.A"), STATE)
     assert db_path.stat().st_mode & 0o777 == 0o600
+    # The rollback journal is kept between saves: it holds the pages a save overwrote.
+    journal = db_path.with_name(db_path.name + "-journal")
+    assert journal.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "a").stat().st_mode & 0o777 == 0o700
     assert (tmp_path / "a" / "b").stat().st_mode & 0o777 == 0o700
     assert tmp_path.stat().st_mode & 0o777 == 0o755  # an existing folder is left as it was
