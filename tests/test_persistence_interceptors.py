@@ -397,7 +397,7 @@ def test_request_attributes_after_load_and_forget(spy: SpyAdapter) -> None:
     builder.lambda_handler()(event("AnyIntent"), None)
 
     assert seen["before"][STORE_OK_KEY] is True
-    assert seen["before"][SNAPSHOT_TEXT_KEY] == '{"count": 4}'
+    assert seen["before"][SNAPSHOT_TEXT_KEY] == '{"count":4}'
     assert seen["forgot"] is True
     assert seen["after"][FORGOTTEN_KEY] is True
     assert seen["state"] == {}

@@ -7,13 +7,18 @@ from typing import Any
 
 from ask_sdk_core.exceptions import PersistenceException
 
+#: How state is written: sorted keys (so one state has one text), compact, no NaN or infinity
+#: (not JSON). Made once: ``json.dumps`` with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(sort_keys=True, allow_nan=False, separators=(",", ":"))
+
 
 def encode_state(attributes: Any) -> str:
-    """Serialise a user's state to compact JSON text.
+    """Serialise a user's state to its canonical JSON text (sorted keys, compact).
 
     JSON is the contract for every store: what the SQLite store accepts, the memory and
     DynamoDB stores accept too, so a handler that keeps something JSON cannot hold (a set, an
-    object, NaN) fails in tests the way it would in production.
+    object, NaN) fails in tests the way it would in production. One state always gives the
+    same text, so texts can be compared to tell whether a state changed.
 
     :raises PersistenceException: if ``attributes`` is not a JSON-serialisable dict. This is a
         bug in the caller, not an unavailable store, so it is not ``StoreUnavailable``.
@@ -21,7 +26,7 @@ def encode_state(attributes: Any) -> str:
     if not isinstance(attributes, dict):
         raise PersistenceException(f"User state must be a dict, not {type(attributes).__name__}")
     try:
-        return json.dumps(attributes, allow_nan=False, separators=(",", ":"))
+        return _ENCODER.encode(attributes)
     except (TypeError, ValueError) as exc:
         raise PersistenceException(f"User state is not JSON-serialisable: {exc}") from exc
 

@@ -31,7 +31,6 @@ half-finished change is not stored either.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,8 +38,10 @@ from ask_sdk_core.dispatch_components import (
     AbstractRequestInterceptor,
     AbstractResponseInterceptor,
 )
-from ask_sdk_core.exceptions import AttributesManagerException
+from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 from ask_sdk_core.utils import is_request_type
+
+from skill.persistence.codec import encode_state
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -160,8 +161,8 @@ def _canonical(state: Any) -> str | None:
     JSON text rather than ``==`` because ``==`` treats ``True``, ``1`` and ``1.0`` as equal.
     """
     try:
-        return json.dumps(state, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError):
+        return encode_state(state)
+    except PersistenceException:
         return None
 
 
