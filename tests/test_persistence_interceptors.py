@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -446,6 +448,39 @@ def test_end_to_end_with_sqlite_including_a_locked_database(tmp_path: Path) -> N
         other.execute("ROLLBACK")
         other.close()
     assert speech(handler(event("CountIntent"), None)) == "Count 3, stored."
+    store.close()
+
+
+def test_with_sqlite_only_a_change_is_written(tmp_path: Path) -> None:
+    import sqlite3
+
+    db_path = tmp_path / "state.sqlite3"
+    store = SqlitePersistenceAdapter(db_path)
+    handler = build_lambda(store)
+
+    def row() -> tuple[str, float]:
+        with contextlib.closing(sqlite3.connect(db_path)) as conn:
+            return conn.execute("SELECT data, updated_at FROM user_state").fetchone()
+
+    # A row written in another layout (spaces, other key order): read as it says.
+    handler(event("CountIntent"), None)
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.execute(
+            "UPDATE user_state SET data = ?, updated_at = 1",
+            ('{"settings": {"night_mode": true, "hold_seconds": 45}, "count": 1}',),
+        )
+    assert speech(handler(event("ReadSettingsIntent"), None)) == "Hold 45."
+    text, _ = row()
+    assert json.loads(text) == {"count": 1, "settings": {"hold_seconds": 45, "night_mode": True}}
+
+    # Unchanged state read back in the layout the store writes is not written again.
+    _, written_at = row()
+    assert speech(handler(event("ReadSettingsIntent"), None)) == "Hold 45."
+    assert row()[1] == written_at
+
+    # A change of type only, deep inside, is a change.
+    handler(event("NightModeOneIntent"), None)
+    assert json.loads(row()[0])["settings"]["night_mode"] == 1
     store.close()
 
 

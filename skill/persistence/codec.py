@@ -31,6 +31,21 @@ def encode_state(attributes: Any) -> str:
         raise PersistenceException(f"User state is not JSON-serialisable: {exc}") from exc
 
 
+class StoredState(dict[str, Any]):
+    """A user's state as a store read it, with ``text``: the stored JSON text it came from.
+
+    When that text is the canonical one (:func:`encode_state` wrote it), it is what the state
+    encodes to while unchanged, so noticing a change needs no encoding at load time. Any other
+    text only makes the first save of the request happen even if nothing changed.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, state: dict[str, Any], text: str) -> None:
+        super().__init__(state)
+        self.text = text
+
+
 def json_copy(attributes: Any) -> dict[str, Any]:
     """Return an independent copy of ``attributes`` exactly as a JSON store would return it.
 

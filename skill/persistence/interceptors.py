@@ -41,7 +41,7 @@ from ask_sdk_core.dispatch_components import (
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 from ask_sdk_core.utils import is_request_type
 
-from skill.persistence.codec import encode_state
+from skill.persistence.codec import StoredState, encode_state
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -84,7 +84,9 @@ def load_user_state(handler_input: HandlerInput) -> dict[str, Any]:
         )
         return _run_without_store(handler_input)
     request_attributes[STORE_OK_KEY] = True
-    request_attributes[SNAPSHOT_TEXT_KEY] = _canonical(state)
+    request_attributes[SNAPSHOT_TEXT_KEY] = (
+        state.text if isinstance(state, StoredState) else _canonical(state)
+    )
     return state
 
 

@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
-from skill.persistence.codec import encode_state, user_fingerprint
+from skill.persistence.codec import StoredState, encode_state, user_fingerprint
 from skill.persistence.errors import StoreUnavailable
 from skill.persistence.keys import user_id_partition_keygen
 
@@ -141,7 +141,10 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
     # -- AbstractPersistenceAdapter ---------------------------------------------------------
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
-        """Return the stored state for the request's user, ``{}`` if there is none."""
+        """Return the stored state for the request's user, ``{}`` if there is none.
+
+        A stored state comes as a :class:`StoredState` carrying the row's text.
+        """
         user_id = user_id_partition_keygen(request_envelope)
         row = self._run("read", lambda conn: conn.execute(_SELECT, (user_id,)).fetchone())
         if row is None:
@@ -162,7 +165,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
                 type(state).__name__,
             )
             return {}
-        return state
+        return StoredState(state, row[0]) if isinstance(row[0], str) else state
 
     def save_attributes(
         self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
