@@ -349,10 +349,9 @@ def test_a_save_survives_the_process_being_killed_right_after(db_path: Path) -> 
 
 
 def _child_checks_its_connection(store: SqlitePersistenceAdapter) -> None:
-    inherited = store._conn
-    assert inherited is not None, "the parent's connection should be inherited by fork"
-    store.get_attributes(make_envelope("amzn1.ask.account.CHILD"))
-    assert store._conn is not inherited, "a forked child must open its own connection"
+    assert store._conn is None, "a forked child must drop the parent's connection"
+    store.save_attributes(make_envelope("amzn1.ask.account.CHILD"), STATE)
+    assert store._conn is not None, "and open its own"
 
 
 def test_forked_child_does_not_reuse_the_parents_connection(db_path: Path) -> None:
@@ -364,6 +363,8 @@ def test_forked_child_does_not_reuse_the_parents_connection(db_path: Path) -> No
     process.start()
     process.join(timeout=30)
     assert process.exitcode == 0
+    # The parent's connection still works, and sees what the child saved.
+    assert store.get_attributes(make_envelope("amzn1.ask.account.CHILD")) == STATE
     store.close()
 
 

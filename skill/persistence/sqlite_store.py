@@ -53,12 +53,14 @@ Design notes:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -126,6 +128,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         if busy_timeout_s < 0:
             raise ValueError("busy_timeout_s must not be negative")
         self.path = Path(path)
+        self._path_text = os.fspath(self.path)
         self.busy_timeout_s = busy_timeout_s
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
@@ -133,7 +136,11 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         #: The busy timeout (ms) last set on ``_conn``: setting it again only when it changes
         #: saves a statement on nearly every call.
         self._busy_ms: int | None = None
-        self._pid = os.getpid()
+        # A child of fork() must not use (or close) its parent's connection, nor wait on a
+        # lock some other thread of the parent held at the fork. A hook, not a pid check on
+        # every call: that would be a system call per load and per save.
+        if hasattr(os, "register_at_fork"):  # where there is no fork, nothing to guard
+            os.register_at_fork(after_in_child=functools.partial(_after_fork, weakref.ref(self)))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r}, busy_timeout_s={self.busy_timeout_s})"
@@ -184,16 +191,12 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
 
     def close(self) -> None:
         """Close the connection; the next call opens a new one."""
-        self._after_fork()
         with self._lock:
             self._discard_connection()
 
-    def _after_fork(self) -> None:
-        """A child of ``fork()`` must not use (or close) its parent's connection or lock."""
-        if self._pid != os.getpid():
-            self._lock = threading.Lock()
-            self._conn, self._identity, self._pid = None, None, os.getpid()
-            self._busy_ms = None
+    def _forget_parent(self) -> None:
+        self._lock = threading.Lock()
+        self._conn, self._identity, self._busy_ms = None, None, None
 
     def _run(self, operation: str, action: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run ``action(connection)``, turning store failures into :class:`StoreUnavailable`.
@@ -201,7 +204,6 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         Waits for other processes' locks in rounds of at most :data:`LOCK_ROUND_S` until
         ``busy_timeout_s`` has passed in all.
         """
-        self._after_fork()
         deadline = time.monotonic() + self.busy_timeout_s
         with self._lock:
             while True:
@@ -253,7 +255,7 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
 
     def _file_identity(self) -> _Identity | None:
         try:
-            stat = os.stat(self.path)
+            stat = os.stat(self._path_text)
         except FileNotFoundError:
             return None
         return (stat.st_dev, stat.st_ino)
@@ -308,6 +310,13 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         ).fetchone()
         if exists is None:
             conn.execute(_CREATE_TABLE)
+
+
+def _after_fork(adapter: weakref.ref[SqlitePersistenceAdapter]) -> None:
+    """In a child of ``fork()``: the adapter (if it still exists) starts afresh."""
+    alive = adapter()
+    if alive is not None:
+        alive._forget_parent()
 
 
 def _write(conn: sqlite3.Connection, statement: str, parameters: tuple[Any, ...]) -> None:
