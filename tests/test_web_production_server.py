@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from skill.web.server import ServerLimits, create_app, make_server
+from skill.web.server import ServerLimits, create_app, make_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMITS = ServerLimits(
@@ -41,8 +41,9 @@ def server() -> Iterator[Any]:
     try:
         yield running
     finally:
-        running.close()
+        stop_server(running)
         thread.join(timeout=WAIT)
+        assert not thread.is_alive(), "the server did not stop"
 
 
 def _connect(server: Any) -> socket.socket:

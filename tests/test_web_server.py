@@ -38,7 +38,13 @@ from web_pki import (
 )
 
 from skill.web import sdk_import
-from skill.web.server import build_project_skill, create_app, create_default_app, make_server
+from skill.web.server import (
+    build_project_skill,
+    create_app,
+    create_default_app,
+    make_server,
+    stop_server,
+)
 
 BASE = "https://s3.amazonaws.com/echo.api/"
 EXPIRED_URL = BASE + "expired.pem"
@@ -393,8 +399,9 @@ def live_url(app: Flask) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}/"
     finally:
-        server.close()
+        stop_server(server)
         thread.join(timeout=5)
+        assert not thread.is_alive(), "the server did not stop"
 
 
 def _http_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:

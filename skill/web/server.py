@@ -349,7 +349,8 @@ class ServerLimits:
 def make_server(app: Any, host: str, port: int, limits: ServerLimits | None = None) -> Any:
     """A waitress server for ``app`` on ``host:port`` (port 0: any free port), not yet running.
 
-    Call ``.run()`` to serve and ``.close()`` to stop; ``.effective_port`` is the bound port.
+    Call ``.run()`` to serve and :func:`stop_server` to stop; ``.effective_port`` is the bound
+    port.
     Waitress refuses a request with two ``Content-Length`` headers (400), answers an oversized
     declared body with 413 without reading it, and closes idle or half-sent connections.
     """
@@ -370,6 +371,15 @@ def make_server(app: Any, host: str, port: int, limits: ServerLimits | None = No
         ident="cramp-helper",
         clear_untrusted_proxy_headers=True,
     )
+
+
+def stop_server(server: Any) -> None:
+    """Stop a server made by :func:`make_server` that runs in another thread; ``.run()`` returns.
+
+    The server is closed from its own loop, through its wake-up pipe: closing its sockets from
+    another thread while the loop waits on them makes the loop fail with "bad file descriptor".
+    """
+    server.trigger.pull_trigger(server.close)
 
 
 def run_server(
