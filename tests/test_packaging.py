@@ -450,7 +450,7 @@ def test_bytecode_in_the_zip_is_what_the_report_says(
 
 
 _RUN_IN_LAMBDA = r"""
-import importlib.util, json, sys
+import gc, importlib.util, json, sys
 bundle = sys.argv[1]
 unwanted = ("boto3", "flask", "pytest", "skill.tools", "skill.web")
 missing = [m for m in unwanted if importlib.util.find_spec(m)]
@@ -464,7 +464,8 @@ for event in json.load(sys.stdin):
     attributes = response.get("sessionAttributes") or {}
     responses.append(response)
 parsed_yaml = "yaml" in sys.modules
-print(json.dumps({"importable": missing, "responses": responses, "yaml": parsed_yaml}))
+print(json.dumps({"importable": missing, "responses": responses, "yaml": parsed_yaml,
+                  "collecting": gc.isenabled()}))
 """
 
 
@@ -533,6 +534,7 @@ def test_bundle_answers_launch_and_a_stretch_on_its_own(run_bundle: Callable) ->
     assert result["importable"] == []
     # The content came already parsed: no YAML parser at a cold start.
     assert result["yaml"] is False
+    assert result["collecting"] is True  # off only while the skill is built
     launch, hold, unresolved = (r["response"] for r in result["responses"])
     assert launch["outputSpeech"]["type"] == "SSML"
     assert launch["outputSpeech"]["ssml"].startswith("<speak>")
