@@ -124,11 +124,21 @@ def test_content_folder_from_the_environment(
 def test_parsed_files_are_what_the_yaml_says(tmp_path: Path) -> None:
     root = tmp_path / "content"
     shutil.copytree(CONTENT_ROOT, root)
-    assert write_parsed_content(root) == len(list(root.glob("*/*.yaml")))
+    (root / PARSED_FILE).unlink()
+    assert write_parsed_content(root) == (len(list(root.glob("*/*.yaml"))), True)
+    assert write_parsed_content(root, check=True) == (len(list(root.glob("*/*.yaml"))), False)
     parsed = read_parsed(root)
     assert parsed.checked and parsed.unchanged(root)
     for locale in ("en-US", "en-GB"):
         assert load_content(root, locale, parsed=parsed.files) == load_content(root, locale)
+
+
+def test_committed_parsed_content_is_what_the_yaml_gives() -> None:
+    # A checkout then starts as the bundle does: no YAML parser, no checks at a cold start.
+    count, changed = write_parsed_content(CONTENT_ROOT, check=True)
+    assert not changed, f"{PARSED_FILE} differs from the YAML: run `cramp-helper content`"
+    assert count == len(list(CONTENT_ROOT.glob("*/*.yaml")))
+    assert read_parsed(CONTENT_ROOT).unchanged(CONTENT_ROOT)
 
 
 def test_a_file_changed_after_parsing_is_read_from_its_yaml(tmp_path: Path) -> None:

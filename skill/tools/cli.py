@@ -212,6 +212,26 @@ def run_skill_package(
     return 1 if problems else 0
 
 
+def run_content(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Check every locale's content and write (or, with ``--check``, compare) its parsed form."""
+    out, err = out or sys.stdout, err or sys.stderr
+    from skill.content import PARSED_FILE, default_content_root
+
+    from .packaging import write_parsed_content
+
+    root = default_content_root()
+    count, changed = write_parsed_content(root, check=args.check)
+    path = root / PARSED_FILE
+    if args.check and changed:
+        err.write(f"cramp-helper: {path} differs from the YAML: run `cramp-helper content`\n")
+        return 1
+    state = "rewritten" if changed else "already current"
+    out.write(f"{path}: {count} files parsed, every locale checked, {state}\n")
+    return 0
+
+
 def run_model(
     args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -306,6 +326,12 @@ def parser() -> argparse.ArgumentParser:
     )
     model.add_argument("--check", action="store_true", help="only check, write nothing")
     model.set_defaults(run=run_model)
+
+    content = commands.add_parser(
+        "content", help="check content/ and write its parsed form (content/parsed-content.json)"
+    )
+    content.add_argument("--check", action="store_true", help="only check, write nothing")
+    content.set_defaults(run=run_content)
     return main
 
 

@@ -354,10 +354,11 @@ def _copy_project(root: Path, dest: Path) -> None:
     write_parsed_content(dest / "content")
 
 
-def write_parsed_content(content_dir: Path) -> int:
+def write_parsed_content(content_dir: Path, *, check: bool = False) -> tuple[int, bool]:
     """Write ``content_dir``'s YAML files already parsed (:data:`skill.content.PARSED_FILE`),
-    so the bundle's cold start needs no YAML parser; returns how many files it holds. Every
-    locale is loaded and checked from them first (:class:`PackagingError` if broken).
+    so a cold start needs no YAML parser; returns how many files it holds and whether the file
+    changed (with ``check``, whether it would: nothing is written). Every locale is loaded and
+    checked from them first (:class:`PackagingError` if broken).
 
     A file whose data would not come back the same from JSON (a key that is not text, say) is
     left out: the skill reads that one as YAML.
@@ -377,9 +378,15 @@ def write_parsed_content(content_dir: Path) -> int:
         except ContentError as error:
             raise PackagingError(f"content for {locale} is broken: {error}") from error
     stored = {"files": files, "checked": True}
-    text = json.dumps(stored, sort_keys=True, separators=(",", ":"))
-    (content_dir / PARSED_FILE).write_text(text + "\n", encoding="utf-8")
-    return len(files)
+    text = json.dumps(stored, sort_keys=True, separators=(",", ":")) + "\n"
+    target = content_dir / PARSED_FILE
+    try:
+        changed = target.read_text(encoding="utf-8") != text
+    except FileNotFoundError:
+        changed = True
+    if changed and not check:
+        target.write_text(text, encoding="utf-8")
+    return len(files), changed
 
 
 def strip_debug(folder: Path) -> int:
