@@ -197,6 +197,34 @@ def test_broken_content_is_reported_not_raised(
     assert "cramp-helper: content error: answers.yaml" in capsys.readouterr().err
 
 
+def test_content_check_names_a_stale_parsed_file_and_writing_mends_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content", root)
+    monkeypatch.setenv("CRAMP_HELPER_CONTENT", str(root))
+    assert cli.main(["content", "--check"]) == 0
+    answers = root / "en-US" / "answers.yaml"
+    answers.write_text(answers.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert cli.main(["content", "--check"]) == 1
+    assert "differs from the YAML: run `cramp-helper content`" in capsys.readouterr().err
+    assert cli.main(["content"]) == 0
+    assert "rewritten" in capsys.readouterr().out
+    assert cli.main(["content", "--check"]) == 0
+
+
+def test_content_refuses_broken_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content" / "en-US", root / "en-US")
+    (root / "en-US" / "answers.yaml").write_text("answers: [broken\n", encoding="utf-8")
+    monkeypatch.setenv("CRAMP_HELPER_CONTENT", str(root))
+    assert cli.main(["content"]) == 2
+    assert "content error: answers.yaml" in capsys.readouterr().err
+    assert not (root / "parsed-content.json").exists()
+
+
 # --- package -------------------------------------------------------------------------------------
 
 
