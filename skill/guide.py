@@ -123,6 +123,7 @@ RED_FLAG_ANSWERS: Mapping[str, str] = MappingProxyType(
         "hard_veins": "clot",
         "clot": "clot",
         "numb": "red_flag.numb",
+        "weak": "red_flag.weak",
         "unclear": "red_flag.unclear",
     }
 )
@@ -176,9 +177,13 @@ class Guide:
         muscle") gets the front-or-back question; "the other leg" holds the stretch in
         progress again on that side (:meth:`other_leg`); the quad asked for lying down or
         sitting gets ``quad.not_standing``: the guide's only quad stretch is done standing.
+        In a routine, a cramp or pain that names no other muscle is about the stretch in
+        progress and eases off (:meth:`stretch_pain`).
         """
         if muscle.id == OTHER_LEG:
             return self.other_leg(state)
+        if position.spoken is None and self._about_this_stretch(state, muscle):
+            return self.stretch_pain(state)
         if muscle.id == "quadriceps" and position.id in NOT_STANDING:
             return self.answer(QUAD_NOT_STANDING)
         routine_id = DEFAULT_ROUTINES.get(muscle.id) if muscle.id else None
@@ -196,6 +201,16 @@ class Guide:
         if position.id in {"seated", "lying", "standing"}:
             return self.position(state, position.id)
         return self.answer("choose_muscle")
+
+    def _about_this_stretch(self, state: TurnState, muscle: SlotReading) -> bool:
+        """In a routine, a cramp or pain said without naming another muscle ("it really hurts",
+        "my leg's killing me", "my hamstring's sore" in the hamstring stretch) is about the
+        stretch in progress: ease off (:meth:`stretch_pain`), not "front or back?" or the
+        routine from its start as for a new cramp."""
+        place = state.place
+        if place is None or muscle.unknown:
+            return False
+        return muscle.id in {None, "leg", self.content.routines[place.routine_id].muscle}
 
     def cant_stand(self, state: TurnState) -> Reply:
         """"I can't stand up": in the quad stretch (done standing, the guide's only one), what
