@@ -82,7 +82,7 @@ from .conversation import (
 )
 from .replies import Replay, Reply, from_answer
 from .routine import HOLD_STEP_SECONDS, Place, Settings, clamp_hold
-from .slots import SlotReading
+from .slots import SlotReading, words_of
 from .speech import Part, is_own_ssml
 from .state import TurnState
 from .topics import Topic
@@ -123,13 +123,19 @@ RED_FLAG_ANSWERS: Mapping[str, str] = MappingProxyType(
         "hard_veins": "clot",
         "clot": "clot",
         "numb": "red_flag.numb",
-        "weak": "red_flag.weak",
         "unclear": "red_flag.unclear",
     }
 )
 EMERGENCY_ANSWER = "emergency"
 #: Words said as a symptom that name no symptom the skill knows: every red flag, cautiously.
 UNCLEAR_ANSWER = "red_flag.unclear"
+#: The weakness red flag said as weakness or a leg that will not hold you ("I can't stand on
+#: it"): worded for that, without talk of numbness that alarms someone whose cramp only hurts.
+WEAK_ANSWER = "red_flag.weak"
+#: Words that say numbness (SymptomType ``numb`` words with any of these keep ``red_flag.numb``).
+NUMB_WORDS = frozenset(
+    {"numb", "numbness", "tingly", "tingling", "pins", "needles", "feel", "feeling", "dead"}
+)
 CLOT_ANSWER = "clot"
 LONG_CRAMP_ANSWER = "red_flag.long"
 
@@ -698,13 +704,16 @@ class Guide:
         named). Other words it does not know, said as a symptom ("there's a lump in my calf"),
         get the cautious answer that names every red flag (:data:`UNCLEAR_ANSWER`): something
         said as a symptom is never just "didn't catch that". With no symptom heard at all, the
-        emergency answer.
+        emergency answer. The weakness red flag said without a word of numbness ("I can't stand
+        on it", "my leg gave way") gets :data:`WEAK_ANSWER`, worded for a leg that won't hold.
         """
         if symptom.unknown:
             if ordinary is not None:
                 return self.stretch(state, ordinary, SlotReading())
             return self.red_flag(state, UNCLEAR_ANSWER)
         key = RED_FLAG_ANSWERS.get(symptom.id or "", EMERGENCY_ANSWER)
+        if symptom.id == "numb" and not NUMB_WORDS.intersection(words_of(symptom.spoken or "")):
+            key = WEAK_ANSWER
         return self.red_flag(state, key)
 
     # --- Yes, no, help, fallback ------------------------------------------------------------

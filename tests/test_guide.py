@@ -189,9 +189,28 @@ def test_pain_mid_routine_is_about_the_stretch_in_progress(
 
 def test_a_red_flag_beside_pain_mid_routine_still_wins(guide: Guide) -> None:
     state = FakeState(place=Place("hamstring_lying", 1, NOW - 40), context=ROUTINE)
-    reply = guide.symptom(state, known("weak"))
+    reply = guide.symptom(state, known("numb", "can't stand on it"))
     assert reply.keys == ("red_flag.weak",)
     assert state.place is None
+
+
+@pytest.mark.parametrize(
+    ("spoken", "key"),
+    [
+        # A leg that won't hold you: the weakness answer, without talk of numbness.
+        ("can't stand up", "red_flag.weak"),
+        ("won't take my weight", "red_flag.weak"),
+        ("weak", "red_flag.weak"),
+        # Numbness said: the numbness answer.
+        ("gone numb", "red_flag.numb"),
+        ("pins and needles", "red_flag.numb"),
+        ("can't feel", "red_flag.numb"),
+        ("weak and numb", "red_flag.numb"),
+    ],
+)
+def test_weakness_and_numbness_get_their_own_wording(guide: Guide, spoken: str, key: str) -> None:
+    reply = guide.symptom(FakeState(), known("numb", spoken))
+    assert reply.keys == (key,)
 
 
 def test_unknown_muscle_is_echoed(guide: Guide) -> None:
