@@ -81,7 +81,7 @@ from .conversation import (
 )
 from .replies import Replay, Reply, from_answer
 from .routine import HOLD_STEP_SECONDS, Place, Settings, clamp_hold
-from .slots import SlotReading
+from .slots import SlotReading, words_of
 from .speech import Part, is_own_ssml
 from .state import TurnState
 from .topics import Topic
@@ -128,6 +128,13 @@ RED_FLAG_ANSWERS: Mapping[str, str] = MappingProxyType(
 EMERGENCY_ANSWER = "emergency"
 #: Words said as a symptom that name no symptom the skill knows: every red flag, cautiously.
 UNCLEAR_ANSWER = "red_flag.unclear"
+#: The weakness red flag said as weakness or a leg that will not hold you ("I can't stand on
+#: it"): worded for that, without talk of numbness that alarms someone whose cramp only hurts.
+WEAK_ANSWER = "red_flag.weak"
+#: Words that say numbness (SymptomType ``numb`` words with any of these keep ``red_flag.numb``).
+NUMB_WORDS = frozenset(
+    {"numb", "numbness", "tingly", "tingling", "pins", "needles", "feel", "feeling", "dead"}
+)
 CLOT_ANSWER = "clot"
 LONG_CRAMP_ANSWER = "red_flag.long"
 
@@ -175,9 +182,13 @@ class Guide:
         muscle") gets the front-or-back question; "the other leg" holds the stretch in
         progress again on that side (:meth:`other_leg`); the quad asked for lying down or
         sitting gets ``quad.not_standing``: the guide's only quad stretch is done standing.
+        In a routine, a cramp or pain that names no other muscle is about the stretch in
+        progress and eases off (:meth:`stretch_pain`).
         """
         if muscle.id == OTHER_LEG:
             return self.other_leg(state)
+        if position.spoken is None and self._about_this_stretch(state, muscle):
+            return self.stretch_pain(state)
         if muscle.id == "quadriceps" and position.id in NOT_STANDING:
             return self.answer(QUAD_NOT_STANDING)
         routine_id = DEFAULT_ROUTINES.get(muscle.id) if muscle.id else None
@@ -195,6 +206,16 @@ class Guide:
         if position.id in {"seated", "lying", "standing"}:
             return self.position(state, position.id)
         return self.answer("choose_muscle")
+
+    def _about_this_stretch(self, state: TurnState, muscle: SlotReading) -> bool:
+        """In a routine, a cramp or pain said without naming another muscle ("it really hurts",
+        "my leg's killing me", "my hamstring's sore" in the hamstring stretch) is about the
+        stretch in progress: ease off (:meth:`stretch_pain`), not "front or back?" or the
+        routine from its start as for a new cramp."""
+        place = state.place
+        if place is None or muscle.unknown:
+            return False
+        return muscle.id in {None, "leg", self.content.routines[place.routine_id].muscle}
 
     def cant_stand(self, state: TurnState) -> Reply:
         """"I can't stand up": in the quad stretch (done standing, the guide's only one), what
@@ -682,13 +703,16 @@ class Guide:
         named). Other words it does not know, said as a symptom ("there's a lump in my calf"),
         get the cautious answer that names every red flag (:data:`UNCLEAR_ANSWER`): something
         said as a symptom is never just "didn't catch that". With no symptom heard at all, the
-        emergency answer.
+        emergency answer. The weakness red flag said without a word of numbness ("I can't stand
+        on it", "my leg gave way") gets :data:`WEAK_ANSWER`, worded for a leg that won't hold.
         """
         if symptom.unknown:
             if ordinary is not None:
                 return self.stretch(state, ordinary, SlotReading())
             return self.red_flag(state, UNCLEAR_ANSWER)
         key = RED_FLAG_ANSWERS.get(symptom.id or "", EMERGENCY_ANSWER)
+        if symptom.id == "numb" and not NUMB_WORDS.intersection(words_of(symptom.spoken or "")):
+            key = WEAK_ANSWER
         return self.red_flag(state, key)
 
     # --- Yes, no, help, fallback ------------------------------------------------------------

@@ -161,6 +161,58 @@ def test_the_other_leg_holds_the_stretch_in_progress_on_that_side(guide: Guide) 
     assert state.place is not None and state.place.step == 1
 
 
+@pytest.mark.parametrize(
+    ("muscle", "position", "first_key"),
+    [
+        # Pain said without another muscle ("it really hurts", "my leg's killing me", "my
+        # hamstring's sore" in the hamstring stretch): about this stretch, so ease off.
+        (NOTHING, NOTHING, "stretch_pain.ease"),
+        (known("leg"), NOTHING, "stretch_pain.ease"),
+        (known("hamstring"), NOTHING, "stretch_pain.ease"),
+        # Another muscle, or where the person is, still changes the stretch.
+        (known("quadriceps"), NOTHING, "routine.quadriceps_standing.0"),
+        (NOTHING, known("seated"), "routine.hamstring_seated.0"),
+        (unknown("big toe"), NOTHING, "unknown_muscle"),
+    ],
+)
+def test_pain_mid_routine_is_about_the_stretch_in_progress(
+    guide: Guide, muscle: SlotReading, position: SlotReading, first_key: str
+) -> None:
+    state = FakeState(place=Place("hamstring_lying", 1, NOW - 40), context=ROUTINE)
+    reply = guide.stretch(state, muscle, position)
+    assert reply.keys[0] == first_key
+    if first_key == "stretch_pain.ease":
+        # The place is kept and "yes" carries on with the next step.
+        assert reply.offer == OFFER_NEXT_STEP
+        assert state.place is not None and state.place.step == 1
+
+
+def test_a_red_flag_beside_pain_mid_routine_still_wins(guide: Guide) -> None:
+    state = FakeState(place=Place("hamstring_lying", 1, NOW - 40), context=ROUTINE)
+    reply = guide.symptom(state, known("numb", "can't stand on it"))
+    assert reply.keys == ("red_flag.weak",)
+    assert state.place is None
+
+
+@pytest.mark.parametrize(
+    ("spoken", "key"),
+    [
+        # A leg that won't hold you: the weakness answer, without talk of numbness.
+        ("can't stand up", "red_flag.weak"),
+        ("won't take my weight", "red_flag.weak"),
+        ("weak", "red_flag.weak"),
+        # Numbness said: the numbness answer.
+        ("gone numb", "red_flag.numb"),
+        ("pins and needles", "red_flag.numb"),
+        ("can't feel", "red_flag.numb"),
+        ("weak and numb", "red_flag.numb"),
+    ],
+)
+def test_weakness_and_numbness_get_their_own_wording(guide: Guide, spoken: str, key: str) -> None:
+    reply = guide.symptom(FakeState(), known("numb", spoken))
+    assert reply.keys == (key,)
+
+
 def test_unknown_muscle_is_echoed(guide: Guide) -> None:
     reply = guide.stretch(FakeState(), unknown("big toe"), NOTHING)
     assert "not the big toe" in " ".join(str(part) for part in reply.parts)

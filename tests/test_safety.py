@@ -39,7 +39,9 @@ from skill.tools.local.model import InteractionModel
 
 SAFETY_DIR = Path(__file__).resolve().parent / "safety"
 MIN_WORDINGS = 150
-RED_FLAG_ANSWERS = ("clot", "emergency", "red_flag.long", "red_flag.numb")
+RED_FLAG_ANSWERS = (
+    "clot", "emergency", "red_flag.long", "red_flag.numb", "red_flag.weak", "red_flag.unclear"
+)
 QUININE_IDS = ("quinine", "qualaquin", "tonic_water")
 CONTEXTS = ("one-shot", "after launch", "mid-routine")
 _OPENER = re.compile(r"^(yes|no)\b", re.IGNORECASE)
