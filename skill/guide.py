@@ -767,7 +767,9 @@ class Guide:
 
     def fallback(self, state: TurnState) -> Reply:
         """Words the model did not understand: in a routine, how to go on; after "front or
-        back?", that question again; else what to say."""
+        back?", that question again; else what to say. They may have been a red flag in words
+        the model does not know, so each of these answers says where to get help, and is marked
+        urgent in the content (never whispered)."""
         if state.in_routine and state.place is not None:
             name = self.content.routines[state.place.routine_id].name
             return self.answer("fallback.routine", routine=name).with_offer(OFFER_NEXT_STEP)

@@ -32,6 +32,9 @@ from .speech import (
 
 #: A stored place older than this is not offered again: the cramp is long over.
 PLACE_MAX_AGE_SECONDS = 2 * 60 * 60
+#: How far a place saved "later" than now is still believed: clocks differ between the hosts
+#: that answer one user, and a clock set by hand (``--now``) starts again each run.
+PLACE_CLOCK_SKEW_SECONDS = 10 * 60
 #: Phrases said before a step's hold is held again ("not yet", the other leg, a cramp of a
 #: few minutes): each is proven to fit before the longest hold (:func:`check_routines_fit`).
 HOLD_AGAIN_LEADS = ("not_yet.again", "other_leg", "duration.short.routine")
@@ -140,7 +143,9 @@ class Place(NamedTuple):
         return cls(routine_id=routine.id, step=int(step), saved_at=saved_at)
 
     def is_fresh(self, now: float) -> bool:
-        return 0 <= now - self.saved_at <= PLACE_MAX_AGE_SECONDS
+        """Saved at most :data:`PLACE_MAX_AGE_SECONDS` ago (seconds since the epoch), or at
+        most :data:`PLACE_CLOCK_SKEW_SECONDS` "ahead" of ``now``."""
+        return -PLACE_CLOCK_SKEW_SECONDS <= now - self.saved_at <= PLACE_MAX_AGE_SECONDS
 
     def at(self, step: int, now: float) -> Place:
         return Place(self.routine_id, step, now)

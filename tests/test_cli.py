@@ -117,6 +117,17 @@ def test_chat_replay_keeps_the_place_for_next_time(tmp_path: Path) -> None:
     assert "middle of the quad stretch" in out
 
 
+def test_a_place_kept_at_a_set_clock_is_offered_at_the_same_clock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The README's night clock: every run starts again at 03:00, a moment before the save.
+    night = ["--now", "03:00", "--timezone", "Europe/London", "--db", str(tmp_path / "db")]
+    assert cli.main(["say", "stretch my hamstring", *night]) == 0
+    capsys.readouterr()
+    assert cli.main(["say", "open cramp helper", *night]) == 0
+    assert "where you left off" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

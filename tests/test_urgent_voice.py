@@ -36,3 +36,16 @@ def test_ordinary_answers_keep_the_users_voice(content: Content) -> None:
 def test_the_warning_signs_offered_after_a_red_flag_are_not_whispered(content: Content) -> None:
     offered = content.answer(EMERGENCY_ANSWER).yes
     assert offered == "doctor" and content.answer(offered).urgent
+
+
+def test_words_not_understood_get_where_to_get_help_in_the_normal_voice(
+    contents: dict[str, Content],
+) -> None:
+    # The model may have missed a red flag said in words it does not know ("ouch and my calf is
+    # swollen"): every fallback names the emergency number, and is never whispered.
+    for locale, content in contents.items():
+        number = content.phrase("emergency.number")
+        for key in ("fallback", "fallback.routine", "fallback.muscle"):
+            answer = content.answer(key)
+            assert answer.urgent, f"{locale}: {key} could be whispered"
+            assert number in answer.say, f"{locale}: {key} does not say {number}"
