@@ -102,6 +102,9 @@ def test_tonic_water_is_quinine(content: Content) -> None:
     for kind in [CAUSE, TAKE, SAFE, HELPS]:
         say = answer_for(content, "tonic_water", kind).say
         assert "tonic water" in say.lower() and "quinine" in say.lower()
+    # What it is first, then the warning: a drink is not a medicine.
+    for kind in [CAUSE, HELPS]:
+        assert answer_for(content, "tonic_water", kind).say.startswith("Tonic water has")
 
 
 @pytest.mark.parametrize("medicine_id", NSAIDS + NOT_NSAIDS)
