@@ -65,7 +65,8 @@ already said this session is replaced by "what else?" (:func:`skill.respond.skip
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from . import duration, medicines
@@ -144,10 +145,23 @@ EMERGENCY_NUMBERS = frozenset({911, 999, 0, 112})
 
 
 class Guide:
-    """The skill's decisions. Holds only immutable content: safe to share across requests."""
+    """The skill's decisions. Holds immutable content, and the routine steps made from it so
+    far (a thread-safe cache): safe to share across requests."""
+
+    #: Steps kept ready: routines x steps x the hold lengths and voices users choose.
+    STEP_CACHE_SIZE = 512
 
     def __init__(self, content: Content) -> None:
         self.content = content
+        # A step's words and paced pauses depend only on the content and the hold length, and
+        # pacing a hold is much of the work of a routine turn.
+        self._step_parts = functools.lru_cache(maxsize=self.STEP_CACHE_SIZE)(self._make_step_parts)
+
+    def _make_step_parts(
+        self, routine_id: str, index: int, settings: Settings, intro: bool
+    ) -> tuple[Part, ...]:
+        routine = self.content.routines[routine_id]
+        return tuple(engine.step_parts(self.content, routine, index, settings, intro=intro))
 
     def answer(self, key: str, **values: str) -> Reply:
         """The content entry ``key`` as a reply, placeholders filled from ``values``.
@@ -240,11 +254,10 @@ class Guide:
 
     def _step(self, state: TurnState, place: Place, *, intro: bool = False) -> Reply:
         state.place = place
-        routine = self.content.routines[place.routine_id]
-        parts = engine.step_parts(self.content, routine, place.step, state.settings, intro=intro)
-        return self._closed(place, parts, key=f"routine.{routine.id}.{place.step}")
+        parts = self._step_parts(place.routine_id, place.step, state.settings, intro)
+        return self._closed(place, parts, key=f"routine.{place.routine_id}.{place.step}")
 
-    def _closed(self, place: Place, parts: list[Part], *, key: str) -> Reply:
+    def _closed(self, place: Place, parts: Sequence[Part], *, key: str) -> Reply:
         """A step's ``parts`` with its closing question: "ready for the next one?" or, after
         the last step, what to do next (see :func:`skill.routine.closing_key`)."""
         routine = self.content.routines[place.routine_id]
