@@ -7,7 +7,8 @@ start-up with an error naming the file and the key, instead of surprising a user
 en-IN) holds only what differs there, merged over en-US field by field (see
 :meth:`_Checker.load`), and is checked exactly as en-US is. :func:`load_all_content` loads every
 locale. Answers say the emergency number as ``{emergency_number}``, filled at load time from the
-locale's ``emergency.number`` phrase (:data:`LOCALE_PLACEHOLDERS`).
+locale's ``emergency.number`` phrase; likewise its quinine warning and where to get help
+(:data:`LOCALE_PLACEHOLDERS`, whose phrases may say the ones listed before them).
 
 Beyond its shape, the content is checked for what a listener can take in at night: at most
 :data:`MAX_ANSWER_WORDS` words before the follow-up question, lists of at most
@@ -69,13 +70,21 @@ PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
         "topic": "swimming",
         "emergency_number": "nine one one",
         "quinine_warning": "Quinine can cause life-threatening blood problems.",
+        "get_help": (
+            "With chest pain or trouble breathing, call nine one one; a swollen, red leg needs "
+            "medical advice today."
+        ),
         "count": "3",
     }
 )
 #: Placeholders filled once at load time from the locale's own phrases, not per request:
 #: placeholder -> phrase key. So every red-flag answer says the number of the request's country.
 LOCALE_PLACEHOLDERS: Mapping[str, str] = MappingProxyType(
-    {"emergency_number": "emergency.number", "quinine_warning": "quinine.warning"}
+    {
+        "emergency_number": "emergency.number",
+        "quinine_warning": "quinine.warning",
+        "get_help": "get_help",
+    }
 )
 _WORD = re.compile(r"[\w']+")
 #: The content files already parsed, in the content folder of the Lambda bundle (see above).
@@ -810,15 +819,17 @@ def _fill_locale_placeholders(checker: _Checker, file_of: Mapping[str, str]) -> 
     """Put the locale's own words (its emergency number, its quinine warning) into every
     answer, phrase and medicine answer."""
     values: dict[str, str] = {}
-    for placeholder, key in LOCALE_PLACEHOLDERS.items():
-        if key not in checker.phrases:
-            raise ContentError(f"phrases: {key}: missing (answers say it as {{{placeholder}}})")
-        values[placeholder] = checker.phrases[key]
 
     def put(text: str) -> str:
         for placeholder, value in values.items():
             text = text.replace(f"{{{placeholder}}}", value)
         return text
+
+    for placeholder, key in LOCALE_PLACEHOLDERS.items():
+        if key not in checker.phrases:
+            raise ContentError(f"phrases: {key}: missing (answers say it as {{{placeholder}}})")
+        # A locale phrase may say the ones listed before it ({get_help} says the number).
+        values[placeholder] = put(checker.phrases[key])
 
     for key, answer in checker.answers.items():
         checker.answers[key] = answer._replace(
