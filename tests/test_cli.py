@@ -196,13 +196,19 @@ def test_chat_audio_without_espeak_says_so_once(
 # --- Content errors ------------------------------------------------------------------------------
 
 
-def test_broken_content_is_reported_not_raised(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def broken_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A content folder, in use, whose en-US answers file is not valid YAML."""
     root = tmp_path / "content"
     shutil.copytree(ROOT / "content" / "en-US", root / "en-US")
     (root / "en-US" / "answers.yaml").write_text("answers: [broken\n", encoding="utf-8")
     monkeypatch.setenv("CRAMP_HELPER_CONTENT", str(root))
+    return root
+
+
+def test_broken_content_is_reported_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken_content(tmp_path, monkeypatch)
     code = cli.main(["say", "hello", "--db", str(tmp_path / "db")])
     assert code == 2
     assert "cramp-helper: content error: answers.yaml" in capsys.readouterr().err
@@ -227,10 +233,7 @@ def test_content_check_names_a_stale_parsed_file_and_writing_mends_it(
 def test_content_refuses_broken_content(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = tmp_path / "content"
-    shutil.copytree(ROOT / "content" / "en-US", root / "en-US")
-    (root / "en-US" / "answers.yaml").write_text("answers: [broken\n", encoding="utf-8")
-    monkeypatch.setenv("CRAMP_HELPER_CONTENT", str(root))
+    root = broken_content(tmp_path, monkeypatch)
     assert cli.main(["content"]) == 2
     assert "content error: answers.yaml" in capsys.readouterr().err
     assert not (root / "parsed-content.json").exists()
