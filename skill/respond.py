@@ -71,8 +71,10 @@ def skip_heard_offer(state: TurnState, reply: Reply) -> Reply:
         target = content.answer(offer)
         if target.context is None and target.yes is not None:
             instead = from_answer(content, INSTEAD_OF_HEARD_OFFER)
-            reply = reply._replace(ask=instead.ask, reprompt=instead.reprompt,
-                            offer=instead.offer, context=instead.context)
+            reply = reply._replace(
+                ask=instead.ask, reprompt=instead.reprompt, offer=instead.offer,
+                context=instead.context,
+            )
     state.note_heard(key for key in reply.keys if key in content.answers)
     return reply
 
